@@ -1,0 +1,11 @@
+//! Ports: the traits through which the use cases reach the outside world.
+//!
+//! The domain (`crate::domain`) knows none of these; the service layer wires domain rules to
+//! ports, and each adapter (`crate::store`, `crate::token`, …) implements one port for one
+//! technology.
+
+pub mod clock;
+pub mod signer;
+
+pub use clock::{Clock, SystemClock};
+pub use signer::{CheckpointSigner, SignError};

@@ -1,0 +1,253 @@
+//! The station home: one folder holding the configuration, the database, the encrypted
+//! archive and (in the sandbox) the SoftHSM2 token store.
+//!
+//! ```text
+//! HOME/
+//!   config.toml          station settings (this module)
+//!   kustodi.db           SQLite store: applications, documents, ledger
+//!   archive/             documents and escrowed secrets, age-encrypted to the custodians
+//!   softhsm2.conf        sandbox only: SoftHSM2 configuration
+//!   tokens/              sandbox only: SoftHSM2 token files
+//!   sandbox/             sandbox only: custodian identities, station PIN (mode 0600)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Errors reading or writing the station home.
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    #[error("{path} is not a Kustodi station home (no config.toml)")]
+    NotInitialised { path: PathBuf },
+    #[error("{path} already holds a station")]
+    AlreadyInitialised { path: PathBuf },
+    #[error("config {path} is invalid: {reason}")]
+    BadConfig { path: PathBuf, reason: String },
+    #[error("no home folder: give --home DIR or set KUSTODI_HOME")]
+    NoDefault,
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// `config.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub station: StationConfig,
+    pub policy: PolicyConfig,
+    pub custodians: CustodianConfig,
+    pub station_key: StationKeyConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StationConfig {
+    /// Name of the registration authority, printed on receipts.
+    pub authority: String,
+    /// Which desk this station is (several desks may share one OP).
+    pub desk: String,
+    /// `true` for a sandbox home made by `kustodi sandbox init`.
+    #[serde(default)]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Official e-mail/DNS domains (each also allows its subdomains).
+    pub official_domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CustodianConfig {
+    /// age X25519 recipients (`age1…`) of the OP's custodians.
+    pub recipients: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StationKeyConfig {
+    /// PKCS#11 module holding the station key.
+    pub module: PathBuf,
+    /// SoftHSM2 configuration (relative to the home), exported as `SOFTHSM2_CONF`.
+    #[serde(default)]
+    pub softhsm_conf: Option<PathBuf>,
+    /// Label of the token holding the station key.
+    pub token_label: String,
+    /// File holding the station token PIN (relative to the home, mode 0600). The environment
+    /// variable `KUSTODI_STATION_PIN` takes precedence. Only the sandbox writes this file.
+    #[serde(default)]
+    pub pin_file: Option<PathBuf>,
+}
+
+/// A station home folder.
+#[derive(Debug, Clone)]
+pub struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    /// `--home`, else `KUSTODI_HOME`, else the per-user data folder.
+    pub fn locate(explicit: Option<PathBuf>) -> Result<Home, HomeError> {
+        if let Some(root) = explicit {
+            return Ok(Home { root });
+        }
+        directories::ProjectDirs::from("id.go.bekasikab", "Diskominfosantik", "kustodi")
+            .map(|d| Home {
+                root: d.data_dir().to_owned(),
+            })
+            .ok_or(HomeError::NoDefault)
+    }
+
+    pub fn at(root: impl Into<PathBuf>) -> Home {
+        Home { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join("kustodi.db")
+    }
+    pub fn archive_dir(&self) -> PathBuf {
+        self.root.join("archive")
+    }
+    pub fn sandbox_dir(&self) -> PathBuf {
+        self.root.join("sandbox")
+    }
+    /// A path from the config, relative to the home unless absolute.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_owned()
+        } else {
+            self.root.join(p)
+        }
+    }
+
+    pub fn is_initialised(&self) -> bool {
+        self.config_path().is_file()
+    }
+
+    pub fn load_config(&self) -> Result<Config, HomeError> {
+        let path = self.config_path();
+        let text = std::fs::read_to_string(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                HomeError::NotInitialised {
+                    path: self.root.clone(),
+                }
+            } else {
+                HomeError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            }
+        })?;
+        toml::from_str(&text).map_err(|e| HomeError::BadConfig {
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    pub fn save_config(&self, config: &Config) -> Result<(), HomeError> {
+        let path = self.config_path();
+        let text = toml::to_string_pretty(config).map_err(|e| HomeError::BadConfig {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        write_file(&path, text.as_bytes(), false)
+    }
+}
+
+/// Writes a file (creating its folder); `private` makes it readable by the owner only.
+pub fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<(), HomeError> {
+    let io = |source| HomeError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    use std::io::Write;
+    let mut f = options.open(path).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Config {
+        Config {
+            station: StationConfig {
+                authority: "OP Kabupaten Bekasi".into(),
+                desk: "desk-1".into(),
+                sandbox: true,
+            },
+            policy: PolicyConfig {
+                official_domains: vec!["bekasikab.go.id".into()],
+            },
+            custodians: CustodianConfig {
+                recipients: vec!["age1xyz".into()],
+            },
+            station_key: StationKeyConfig {
+                module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+                softhsm_conf: Some("softhsm2.conf".into()),
+                token_label: "kustodi-station".into(),
+                pin_file: Some("sandbox/station.pin".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn config_round_trips_through_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        home.save_config(&sample()).unwrap();
+        assert_eq!(home.load_config().unwrap(), sample());
+    }
+
+    #[test]
+    fn a_folder_without_config_is_not_a_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Home::at(dir.path()).load_config().unwrap_err();
+        assert!(matches!(err, HomeError::NotInitialised { .. }));
+    }
+
+    #[test]
+    fn unknown_config_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        home.save_config(&sample()).unwrap();
+        let text = std::fs::read_to_string(home.config_path()).unwrap();
+        std::fs::write(home.config_path(), format!("{text}\n[extra]\nx = 1\n")).unwrap();
+        assert!(matches!(home.load_config(), Err(HomeError::BadConfig { .. })));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s/pin");
+        write_file(&p, b"x", true).unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}

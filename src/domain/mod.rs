@@ -1,0 +1,4 @@
+//! Pure domain rules: no I/O.
+
+pub mod identity;
+pub mod problem;

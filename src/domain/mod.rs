@@ -1,4 +1,8 @@
 //! Pure domain rules: no I/O.
 
+pub mod application;
 pub mod identity;
 pub mod problem;
+
+#[cfg(test)]
+mod tests_application;

@@ -1,3 +1,10 @@
 //! The regulation's rules as pure code: no I/O, no hardware, network or storage crates.
 
+pub mod application;
+pub mod identity;
+pub mod ledger;
+pub mod problem;
 pub mod profile;
+
+#[cfg(test)]
+mod tests_application;

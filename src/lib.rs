@@ -4,6 +4,8 @@
 //! effects), adapters ([`store`], [`token`]), use cases ([`service`]) and the CLI in `main.rs`.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod domain;
 pub mod ports;
 pub mod secret;
+pub mod store;

@@ -1,13 +1,15 @@
 //! Kustodi: hardware-token provisioning and key-custody station.
 //!
 //! Layers: [`domain`] (pure rules of the regulation, no I/O), [`ports`] (traits for side
-//! effects), adapters ([`archive`], [`home`], store, token), use cases ([`service`]) and the
-//! CLI in `main.rs`.
+//! effects), adapters ([`archive`], [`home`], [`store`], token), use cases ([`service`]) and
+//! the CLI in `main.rs`.
 #![forbid(unsafe_code)]
 
 pub mod archive;
+pub mod bench;
 pub mod domain;
 pub mod home;
 pub mod i18n;
 pub mod ports;
 pub mod secret;
+pub mod store;

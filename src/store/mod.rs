@@ -1,0 +1,125 @@
+//! Persistence adapter: the custody ledger and the station's records in one SQLite file.
+//!
+//! Rows are plain strings and integers; the service layer maps them to domain types. Every
+//! write goes through a unit of work ([`SqliteStore::unit_of_work`]) that seals the events it
+//! appended with a signed checkpoint before committing.
+
+pub mod sqlite;
+
+pub use sqlite::{SqliteStore, UnitOfWork};
+
+use time::OffsetDateTime;
+
+use crate::domain::ledger::{EventError, VerifyError};
+use crate::ports::SignError;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database has schema version {found}, newer than this program supports ({supported}); \
+         use a newer kustodi"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("the database holds corrupt data: {0}")]
+    Corrupt(String),
+    #[error("the event was rejected: {0}")]
+    Event(#[from] EventError),
+    #[error("the checkpoint could not be signed: {0}")]
+    Sign(#[from] SignError),
+    #[error(
+        "the signing key {key_id} is not a registered station key; register it with \
+         `register_station_key` in a unit of work signed by it"
+    )]
+    UnregisteredKey { key_id: String },
+    #[error("the ledger failed verification: {0}")]
+    Ledger(#[from] VerifyError),
+    #[error("a verification thread failed")]
+    VerifierPanicked,
+}
+
+/// Status given to nothing by the store: statuses are the application domain's business.
+/// A new application to insert; its id (`APP-000001`, …) is allocated by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    pub kind: String,
+    pub status: String,
+    pub applicant_name: String,
+    pub department: String,
+    /// The application form as JSON text.
+    pub form_json: String,
+    pub submitted_by: String,
+}
+
+/// A stored application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRow {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub applicant_name: String,
+    pub department: String,
+    pub form_json: String,
+    pub submitted_at: OffsetDateTime,
+    pub submitted_by: String,
+    pub decided_at: Option<OffsetDateTime>,
+    pub decided_by: Option<String>,
+    pub decision_reason: Option<String>,
+}
+
+/// Which applications [`SqliteStore::list_applications`] returns, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for ApplicationFilter {
+    fn default() -> Self {
+        Self {
+            status: None,
+            kind: None,
+            limit: 100,
+            offset: 0,
+        }
+    }
+}
+
+/// A document to attach to an application (the file itself lives in the archive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    pub application_id: String,
+    pub kind: String,
+    /// Lowercase hex SHA-256 of the file.
+    pub sha256: String,
+    pub size: u64,
+    pub archive_name: String,
+    pub original_name: String,
+}
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRow {
+    pub id: i64,
+    pub application_id: String,
+    pub kind: String,
+    pub sha256: String,
+    pub size: u64,
+    pub archive_name: String,
+    pub original_name: String,
+}
+
+/// A registered station key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationKeyRow {
+    pub key_id: String,
+    pub spki_der: Vec<u8>,
+    pub label: String,
+    pub added_at: OffsetDateTime,
+}

@@ -6,3 +6,5 @@ pub mod problem;
 
 #[cfg(test)]
 mod tests_application;
+#[cfg(test)]
+mod tests_i18n;

@@ -439,3 +439,17 @@ fn selectors_translate_names_instead_of_showing_codes() {
         "{text}"
     );
 }
+
+#[test]
+fn every_code_and_error_message_is_documented_in_the_format_doc() {
+    let doc = include_str!("../../docs/formats/application.md");
+    let ids = FormError::MESSAGE_IDS
+        .iter()
+        .chain(TransitionError::MESSAGE_IDS);
+    for code in ALL_PROBLEM_CODES.iter().chain(ids) {
+        assert!(
+            doc.contains(&format!("| `{code}` |")),
+            "{code} is not in docs/formats/application.md"
+        );
+    }
+}

@@ -316,7 +316,9 @@ pub fn parse_nik(field: &str, input: &str, today: Date) -> Result<Nik, Vec<Probl
                 Problem::new(field, "nik.birth_in_future").with("date", birth),
             ]),
         },
-        _ => Err(vec![Problem::new(field, "nik.date_invalid")]),
+        _ => Err(vec![
+            Problem::new(field, "nik.date_invalid").with("date", &input[6..12]),
+        ]),
     }
 }
 
@@ -411,7 +413,9 @@ pub fn parse_nip(field: &str, input: &str, today: Date) -> Result<Nip, Vec<Probl
             gender,
             serial: num(s, 15..18) as u16,
         }),
-        _ => Err(vec![Problem::new(field, "nip.birth_date_invalid")]),
+        _ => Err(vec![
+            Problem::new(field, "nip.birth_date_invalid").with("date", &input[0..8]),
+        ]),
     }
 }
 

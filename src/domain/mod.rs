@@ -8,3 +8,5 @@ pub mod profile;
 
 #[cfg(test)]
 mod tests_application;
+#[cfg(test)]
+mod tests_i18n;

@@ -12,4 +12,5 @@ pub mod home;
 pub mod i18n;
 pub mod ports;
 pub mod secret;
+pub mod service;
 pub mod store;

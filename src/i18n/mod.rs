@@ -78,7 +78,7 @@ macro_rules! catalogue {
     };
 }
 
-const CATALOGUES: &[Catalogue] = &[catalogue!("cli")];
+const CATALOGUES: &[Catalogue] = &[catalogue!("cli"), catalogue!("application")];
 
 /// The message catalogue of one language (with Indonesian behind it as fallback).
 pub struct Messages {

@@ -1,0 +1,404 @@
+//! The `kustodi` command line: parses arguments, calls the service, prints text or JSON.
+
+pub mod args;
+pub mod errors;
+pub mod output;
+pub mod station_key;
+
+use std::path::Path;
+
+use fluent_bundle::FluentValue;
+use kustodi::domain::application::Decision;
+use kustodi::domain::ledger::Event;
+use kustodi::domain::problem::Problem;
+use kustodi::home::Home;
+use kustodi::i18n::Lang;
+use kustodi::ports::SystemClock;
+use kustodi::service::{ServiceError, Station};
+use kustodi::store::ApplicationFilter;
+use serde_json::{Value, json};
+
+use args::*;
+use errors::from_service;
+use output::{CliError, Exit, Out};
+
+/// Runs one command; returns the exit code.
+pub fn run(cli: Cli) -> Exit {
+    let lang = match cli.lang {
+        Some(LangArg::Id) => Lang::Id,
+        Some(LangArg::En) => Lang::En,
+        None => Lang::from_env_values(&[
+            std::env::var("LC_ALL").ok(),
+            std::env::var("LC_MESSAGES").ok(),
+            std::env::var("LANG").ok(),
+        ]),
+    };
+    let out = Out::new(cli.json, lang);
+    match dispatch(&cli, &out) {
+        Ok(exit) => exit,
+        Err(e) => {
+            out.error(&e);
+            e.exit
+        }
+    }
+}
+
+fn actor(cli: &Cli) -> String {
+    let who = cli
+        .officer
+        .clone()
+        .filter(|o| !o.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
+    format!("officer:{}", who.trim())
+}
+
+fn home(cli: &Cli) -> Result<Home, CliError> {
+    Home::locate(cli.home.clone()).map_err(|e| from_service(ServiceError::Home(e)))
+}
+
+fn open_station(cli: &Cli) -> Result<Station<'static>, CliError> {
+    let home = home(cli)?;
+    let config = home
+        .load_config()
+        .map_err(|e| from_service(ServiceError::Home(e)))?;
+    let factory = station_key::factory(home.clone(), config);
+    Station::open(home, Box::new(SystemClock), factory).map_err(from_service)
+}
+
+fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
+    match &cli.command {
+        Command::Sandbox(cmd) => station_key::sandbox(cli, out, cmd),
+        Command::Application(cmd) => application(cli, out, cmd),
+        Command::Ledger(cmd) => ledger(cli, out, cmd),
+        Command::CertProfile(CertProfileCmd::Show { id, algorithm }) => {
+            let station = open_station(cli)?;
+            let t = station
+                .certificate_template(id, algorithm)
+                .map_err(from_service)?;
+            if out.json {
+                out.json(&serde_json::to_value(&t).unwrap_or(Value::Null));
+            } else {
+                let subject: Vec<String> =
+                    t.subject.iter().map(|(a, v)| format!("{a}={v}")).collect();
+                out.line(format!("{}: {}", out.t("label-subject", &[]), subject.join(", ")));
+                let join = |s: &std::collections::BTreeSet<String>| {
+                    s.iter().cloned().collect::<Vec<_>>().join(", ")
+                };
+                out.line(format!("{}: {}", out.t("label-key-usage", &[]), join(&t.key_usage)));
+                out.line(format!(
+                    "{}: {}",
+                    out.t("label-eku", &[]),
+                    join(&t.extended_key_usage)
+                ));
+                let sans: Vec<String> = t
+                    .san_email
+                    .iter()
+                    .map(|e| format!("email:{e}"))
+                    .chain(t.san_dns.iter().map(|d| format!("DNS:{d}")))
+                    .collect();
+                out.line(format!("{}: {}", out.t("label-san", &[]), sans.join(", ")));
+                out.line(format!(
+                    "{}: {}",
+                    out.t("label-validity-days", &[]),
+                    t.validity_days
+                ));
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Bench(BenchCmd::Ledger { events, batch }) => {
+            station_key::bench_ledger(cli, out, *events, *batch)
+        }
+    }
+}
+
+/// A problem as text in the user's language.
+pub fn problem_message(out: &Out, p: &Problem) -> String {
+    let args: Vec<(&str, FluentValue<'_>)> = p
+        .args
+        .iter()
+        .map(|(k, v)| (*k, FluentValue::from(v.as_str())))
+        .collect();
+    out.msg.get(&p.message_id(), &args)
+}
+
+fn problems_json(out: &Out, problems: &[Problem]) -> Value {
+    Value::Array(
+        problems
+            .iter()
+            .map(|p| json!({"field": p.field, "code": p.code, "message": problem_message(out, p)}))
+            .collect(),
+    )
+}
+
+fn print_problems(out: &Out, problems: &[Problem]) {
+    for p in problems {
+        let field = if p.field.is_empty() { "-" } else { &p.field };
+        out.line(format!("  ✗ {field} [{}]: {}", p.code, problem_message(out, p)));
+    }
+}
+
+fn application(cli: &Cli, out: &Out, cmd: &ApplicationCmd) -> Result<Exit, CliError> {
+    match cmd {
+        ApplicationCmd::Check { file } => {
+            let station = open_station(cli)?;
+            let checked = match station.check_application(file) {
+                Ok(c) => c,
+                Err(ServiceError::Form(e)) => return Err(errors::form_error(out, &e)),
+                Err(e) => return Err(from_service(e)),
+            };
+            let valid = checked.problems.is_empty();
+            out.json(&json!({"valid": valid, "problems": problems_json(out, &checked.problems)}));
+            if valid {
+                out.say("app-check-valid", &[("file", &file.display().to_string())]);
+                Ok(Exit::Ok)
+            } else {
+                out.say(
+                    "app-check-invalid",
+                    &[
+                        ("file", &file.display().to_string()),
+                        ("count", &checked.problems.len().to_string()),
+                    ],
+                );
+                print_problems(out, &checked.problems);
+                Ok(Exit::Refused)
+            }
+        }
+        ApplicationCmd::Submit { file } => {
+            let mut station = open_station(cli)?;
+            match station.submit_application(file, &actor(cli)) {
+                Ok(id) => {
+                    out.json(&json!({"id": id}));
+                    out.say("app-submitted", &[("id", &id)]);
+                    out.line(&id);
+                    Ok(Exit::Ok)
+                }
+                Err(ServiceError::Invalid(problems)) => {
+                    out.json(&json!({"valid": false, "problems": problems_json(out, &problems)}));
+                    out.say(
+                        "app-submit-refused",
+                        &[("count", &problems.len().to_string())],
+                    );
+                    print_problems(out, &problems);
+                    Ok(Exit::Refused)
+                }
+                Err(ServiceError::Form(e)) => Err(errors::form_error(out, &e)),
+                Err(e) => Err(from_service(e)),
+            }
+        }
+        ApplicationCmd::List {
+            status,
+            limit,
+            offset,
+        } => {
+            let station = open_station(cli)?;
+            let rows = station
+                .applications(&ApplicationFilter {
+                    status: status.clone(),
+                    kind: None,
+                    limit: *limit,
+                    offset: *offset,
+                })
+                .map_err(from_service)?;
+            if out.json {
+                out.json(&Value::Array(rows.iter().map(row_json).collect()));
+            } else if rows.is_empty() {
+                out.say("app-list-empty", &[]);
+            } else {
+                out.line(format!(
+                    "{:<11} {:<10} {:<9} {:<28} {}",
+                    "ID",
+                    out.t("label-kind", &[]),
+                    "Status",
+                    out.t("label-name", &[]),
+                    out.t("label-department", &[])
+                ));
+                for r in &rows {
+                    out.line(format!(
+                        "{:<11} {:<10} {:<9} {:<28} {}",
+                        r.id,
+                        r.kind,
+                        r.status,
+                        truncate(&r.applicant_name, 28),
+                        r.department
+                    ));
+                }
+            }
+            Ok(Exit::Ok)
+        }
+        ApplicationCmd::Show { id } => {
+            let station = open_station(cli)?;
+            let view = station.application(id).map_err(from_service)?;
+            let form = station.form_of(&view.row).map_err(from_service)?;
+            if out.json {
+                let mut v = row_json(&view.row);
+                v["form"] = serde_json::to_value(&form).unwrap_or(Value::Null);
+                v["documents"] = Value::Array(
+                    view.documents
+                        .iter()
+                        .map(|d| json!({"kind": d.kind, "sha256": d.sha256, "size": d.size, "original_name": d.original_name}))
+                        .collect(),
+                );
+                out.json(&v);
+            } else {
+                let r = &view.row;
+                out.line(format!("{}  [{}]  {}", r.id, r.kind, r.status));
+                out.line(format!("  {}: {}", out.t("label-name", &[]), r.applicant_name));
+                out.line(format!("  {}: {}", out.t("label-department", &[]), r.department));
+                if let Some(e) = &form.applicant.email {
+                    out.line(format!("  e-mail: {e}"));
+                }
+                let uses: Vec<&str> = form.uses.iter().map(|u| u.as_str()).collect();
+                out.line(format!("  {}: {}", out.t("label-uses", &[]), uses.join(", ")));
+                out.line(format!(
+                    "  {}: {} ({})",
+                    out.t("label-submitted", &[]),
+                    r.submitted_at,
+                    r.submitted_by
+                ));
+                if let (Some(at), Some(by)) = (&r.decided_at, &r.decided_by) {
+                    out.line(format!("  {}: {at} ({by})", out.t("label-decided", &[])));
+                }
+                if let Some(reason) = &r.decision_reason {
+                    out.line(format!("  {}: {reason}", out.t("label-reason", &[])));
+                }
+                out.line(format!("  {}:", out.t("label-documents", &[])));
+                for d in &view.documents {
+                    out.line(format!(
+                        "    {:<19} {} {} B  sha256:{}",
+                        d.kind, d.original_name, d.size, d.sha256
+                    ));
+                }
+            }
+            Ok(Exit::Ok)
+        }
+        ApplicationCmd::Approve { id } => decide(cli, out, id, &Decision::Approve),
+        ApplicationCmd::Reject { id, reason } => decide(
+            cli,
+            out,
+            id,
+            &Decision::Reject {
+                reason: reason.clone(),
+            },
+        ),
+        ApplicationCmd::Document {
+            id,
+            kind,
+            identity,
+            out: path,
+        } => {
+            let mut station = open_station(cli)?;
+            let doc = station
+                .read_document(id, kind, identity, path, &actor(cli))
+                .map_err(from_service)?;
+            out.json(&json!({"id": id, "kind": doc.kind, "sha256": doc.sha256, "out": path}));
+            out.say(
+                "app-document-written",
+                &[("kind", &doc.kind), ("path", &path.display().to_string())],
+            );
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn decide(cli: &Cli, out: &Out, id: &str, decision: &Decision) -> Result<Exit, CliError> {
+    let mut station = open_station(cli)?;
+    let status = station
+        .decide(id, decision, &actor(cli))
+        .map_err(from_service)?;
+    out.json(&json!({"id": id, "status": status.as_str()}));
+    let msg = match decision {
+        Decision::Approve => "app-approved",
+        Decision::Reject { .. } => "app-rejected",
+    };
+    out.say(msg, &[("id", id)]);
+    Ok(Exit::Ok)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn row_json(r: &kustodi::store::ApplicationRow) -> Value {
+    json!({
+        "id": r.id, "kind": r.kind, "status": r.status,
+        "applicant_name": r.applicant_name, "department": r.department,
+        "submitted_at": r.submitted_at.to_string(), "submitted_by": r.submitted_by,
+        "decided_at": r.decided_at.map(|t| t.to_string()), "decided_by": r.decided_by,
+        "decision_reason": r.decision_reason,
+    })
+}
+
+fn event_json(e: &Event) -> Value {
+    json!({"seq": e.seq, "time": e.time.to_string(), "kind": e.kind, "subject": e.subject,
+           "actor": e.actor, "data": e.data})
+}
+
+fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
+    let station = open_station(cli)?;
+    match cmd {
+        LedgerCmd::Verify { against } => {
+            let result = match against {
+                None => station.verify_ledger(),
+                Some(file) => station.verify_against(file),
+            };
+            match result {
+                Ok(report) => {
+                    let head = hex::encode(report.head);
+                    out.json(&json!({"ok": true, "events": report.events,
+                        "checkpoints": report.checkpoints, "head": head}));
+                    let (events, checkpoints) =
+                        (report.events.to_string(), report.checkpoints.to_string());
+                    let id = if against.is_some() {
+                        "ledger-verify-against-ok"
+                    } else {
+                        "ledger-verify-ok"
+                    };
+                    out.say(
+                        id,
+                        &[("events", &events), ("checkpoints", &checkpoints), ("head", &head)],
+                    );
+                    Ok(Exit::Ok)
+                }
+                Err(e) => Err(from_service(e)),
+            }
+        }
+        LedgerCmd::Checkpoint { out: path } => {
+            let cp = station.export_checkpoint(path).map_err(from_service)?;
+            out.json(&serde_json::from_str::<Value>(&cp.to_json()).unwrap_or(Value::Null));
+            out.say(
+                "ledger-checkpoint-written",
+                &[
+                    ("path", &path.display().to_string()),
+                    ("events", &cp.tree_size.to_string()),
+                ],
+            );
+            Ok(Exit::Ok)
+        }
+        LedgerCmd::Events { from, limit } => {
+            let events = station.events(*from, *limit).map_err(from_service)?;
+            if out.json {
+                out.json(&Value::Array(events.iter().map(event_json).collect()));
+            } else {
+                for e in &events {
+                    out.line(format!(
+                        "{:>6}  {}  {:<24} {:<12} {}  {}",
+                        e.seq, e.time, e.kind, e.subject, e.actor, e.data
+                    ));
+                }
+            }
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+/// Exposed for the sandbox module.
+pub(crate) fn path_arg(p: &Path) -> String {
+    p.display().to_string()
+}

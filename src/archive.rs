@@ -129,6 +129,13 @@ pub fn read_identity(path: &Path) -> Result<Identity, ArchiveError> {
         })
 }
 
+fn crate_write_private(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+    crate::home::write_file(path, bytes, true).map_err(|e| match e {
+        crate::home::HomeError::Io { path, source } => ArchiveError::Io { path, source },
+        other => ArchiveError::Encrypt(other.to_string()),
+    })
+}
+
 /// The archive folder of a station home.
 #[derive(Debug, Clone)]
 pub struct Archive {
@@ -166,15 +173,48 @@ impl Archive {
         })
     }
 
-    /// Decrypts a stored file with a custodian identity and checks it against its hash.
-    pub fn get(&self, name: &str, identity: &Identity) -> Result<Secret, ArchiveError> {
-        let safe = Path::new(name)
+    /// Escrows an admin secret (SO PIN, PUK, management key): encrypted to the custodians and
+    /// stored under a random name, so that neither the name nor the ledger reveals anything
+    /// about the secret (a content hash of a short PIN could be brute-forced). Returns the name.
+    pub fn escrow(&self, secret: &Secret) -> Result<String, ArchiveError> {
+        let mut id = [0u8; 16];
+        rand::fill(&mut id);
+        let name = format!("escrow-{}.age", hex::encode(id));
+        let path = self.dir.join(&name);
+        std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
+        let ciphertext = encrypt_to(&self.recipients, secret.expose())?;
+        crate_write_private(&path, &ciphertext)?;
+        Ok(name)
+    }
+
+    /// Recovers an escrowed secret with a custodian identity.
+    pub fn recover(&self, name: &str, identity: &Identity) -> Result<Secret, ArchiveError> {
+        let path = self.safe_path(name)?;
+        let ciphertext = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ArchiveError::Missing {
+                name: name.to_owned(),
+            },
+            _ => ArchiveError::Io {
+                path: path.clone(),
+                source: e,
+            },
+        })?;
+        decrypt_with(identity, &ciphertext, name)
+    }
+
+    fn safe_path(&self, name: &str) -> Result<PathBuf, ArchiveError> {
+        Path::new(name)
             .file_name()
             .filter(|f| f.to_str() == Some(name))
+            .map(|f| self.dir.join(f))
             .ok_or_else(|| ArchiveError::Missing {
                 name: name.to_owned(),
-            })?;
-        let path = self.dir.join(safe);
+            })
+    }
+
+    /// Decrypts a stored file with a custodian identity and checks it against its hash.
+    pub fn get(&self, name: &str, identity: &Identity) -> Result<Secret, ArchiveError> {
+        let path = self.safe_path(name)?;
         let ciphertext = std::fs::read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => ArchiveError::Missing {
                 name: name.to_owned(),
@@ -229,6 +269,22 @@ mod tests {
         let archive = Archive::new(dir.path().join("a"), vec![Identity::generate().to_public()]);
         let err = archive.get("../etc/passwd", &Identity::generate()).unwrap_err();
         assert!(matches!(err, ArchiveError::Missing { .. }));
+    }
+
+    #[test]
+    fn escrowed_secret_has_a_random_name_and_only_custodians_recover_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let custodian = Identity::generate();
+        let archive = Archive::new(dir.path().to_owned(), vec![custodian.to_public()]);
+        let so_pin = Secret::new(b"83920174".to_vec());
+        let a = archive.escrow(&so_pin).unwrap();
+        let b = archive.escrow(&so_pin).unwrap();
+        assert_ne!(a, b, "names must not depend on the secret");
+        assert!(!a.contains(&sha256_hex(b"83920174")));
+        let raw = std::fs::read(dir.path().join(&a)).unwrap();
+        assert!(!raw.windows(8).any(|w| w == b"83920174"));
+        assert_eq!(archive.recover(&a, &custodian).unwrap().expose(), b"83920174");
+        assert!(archive.recover(&a, &Identity::generate()).is_err());
     }
 
     #[test]

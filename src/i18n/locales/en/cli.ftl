@@ -1,0 +1,103 @@
+## Kustodi CLI — English
+
+label-error = Error
+label-hint = What to do
+label-subject = Subject
+label-key-usage = Key usage
+label-eku = Extended key usage
+label-san = Subject alternative names
+label-validity-days = Validity (days)
+label-kind = Kind
+label-name = Name
+label-department = Department
+label-uses = Uses
+label-submitted = Submitted
+label-decided = Decided
+label-reason = Reason
+label-documents = Documents
+
+## Applications
+app-check-valid = Application { $file } is complete and valid.
+app-check-invalid = Application { $file } has { $count } problem(s):
+app-submitted = Application accepted and recorded as { $id }. Supporting documents are stored encrypted.
+app-submit-refused = Application refused: it has { $count } problem(s); nothing was recorded:
+app-list-empty = No applications yet.
+app-approved = Application { $id } approved.
+app-rejected = Application { $id } rejected. Tell the applicant the reason.
+app-document-written = Document { $kind } decrypted to { $path }; this access is recorded in the ledger.
+
+## Ledger
+ledger-verify-ok = Ledger intact: { $events } events, { $checkpoints } signed checkpoints, head { $head }.
+ledger-verify-against-ok = The ledger still holds everything the exported checkpoint covered and is intact: { $events } events, { $checkpoints } checkpoints, head { $head }.
+ledger-checkpoint-written = Signed checkpoint ({ $events } events) written to { $path }. Hand it to the auditor to keep.
+
+## Sandbox
+sandbox-ready = Sandbox station ready in { $home }.
+sandbox-station-key = Station key (P-256 on a SoftHSM2 token): { $key }
+sandbox-custodian = Custodian identity (sandbox only): { $path }
+sandbox-examples = Example applications: { $path }
+sandbox-token-created = New token from stock added to the sandbox: { $label }
+
+## Errors
+err-home-not-initialised = Folder { $path } holds no Kustodi station.
+err-home-exists = Folder { $path } already holds a Kustodi station.
+err-bad-config = Configuration { $path } is invalid: { $reason }
+err-no-home = The station folder is unknown.
+err-io = Cannot access { $path }: { $reason }
+err-file-not-found = File { $path } does not exist.
+err-read = File { $path } cannot be read: { $reason }
+err-write = File { $path } cannot be written: { $reason }
+err-too-large = File { $path } has { $size } bytes, more than the limit of { $limit } bytes.
+err-not-found = { $what ->
+    [application] Application { $id } not found.
+    [checkpoint] Checkpoint { $id } not found.
+   *[other] { $what } { $id } not found.
+}
+err-schema-too-new = The database has schema version { $found }, newer than this program supports ({ $supported }).
+err-store = The database failed: { $reason }
+err-corrupt-record = Record { $id } is damaged: { $reason }
+err-no-document = Application { $id } has no { $kind } document.
+err-profile = The certificate profiles are invalid: { $reason }
+err-archive = The encrypted archive failed: { $reason }
+err-archive-wrong-identity = Archive file { $name } cannot be opened with this custodian identity.
+err-archive-bad-identity = File { $path } holds no custodian identity (AGE-SECRET-KEY-…).
+err-archive-damaged = Archive file { $name } is missing or does not match its recorded hash.
+err-station-token-missing = The station key token labelled { $label } was not found.
+err-station-key-missing = The station key was not found on token { $label }.
+err-station-pin-incorrect = The station key token refused the PIN.
+err-station-pin-locked = The station key token's PIN is locked.
+err-station-token = The station key token failed: { $reason }
+err-not-sandbox = This command is for sandbox stations only.
+err-token = The token failed: { $reason }
+err-ledger-hash-mismatch = Ledger DAMAGED: the content of event { $seq } does not match its hash (changed after it was written).
+err-ledger-gap = Ledger DAMAGED: event { $seq } is missing; the next stored event is { $found } (rows deleted).
+err-ledger-out-of-order = Ledger DAMAGED: the row of event { $seq } holds event { $found } (rows moved or swapped).
+err-ledger-undecodable = Ledger DAMAGED: event { $seq } cannot be read: { $reason }
+err-ledger-checkpoint-signature = Ledger DAMAGED: the signature of the checkpoint at { $size } events is not the station's.
+err-ledger-checkpoint-mismatch = Ledger DAMAGED: the ledger head at { $size } events differs from the signed head; events { $seq } to { $size } were rewritten.
+err-ledger-truncated = Ledger DAMAGED: a checkpoint covers { $size } events, but the ledger holds only { $events } (newest events deleted).
+err-ledger-unsealed = Ledger DAMAGED: events from { $seq } on are not sealed by any checkpoint (appended outside the station).
+err-ledger-unknown-key = Ledger DAMAGED: the checkpoint at { $size } events is signed by key { $key }, which is not a station key.
+err-ledger-bad-station-key = Ledger DAMAGED: station key { $key } is invalid or does not match its id.
+err-ledger-shorter-than-checkpoint = Ledger DAMAGED: it holds only { $events } events, fewer than the { $size } of the exported checkpoint (newest events and their checkpoints deleted).
+err-ledger-head-differs = Ledger DAMAGED: the head at { $size } events differs from the exported checkpoint (history rewritten).
+err-ledger-bad-checkpoint-file = The checkpoint file is invalid: { $reason }
+
+## What to do
+hint-fix-form = Correct the application file (JSON) as docs/formats/application.md describes, then check it again with `kustodi application check`.
+hint-ledger-invalid = Do not use this station for issuance. Report a security incident (Pasal 25) and restore the database from a backup that passes `kustodi ledger verify`.
+hint-checkpoint-file = Use a file made by `kustodi ledger checkpoint --out FILE`.
+hint-station-key = Make sure the station key token is present and its PIN is right (KUSTODI_STATION_PIN or the PIN file in the config).
+hint-list = See the list with `kustodi application list`.
+hint-upgrade = Use a newer version of Kustodi.
+hint-store = Check disk space and the database file's permissions, then run the command again.
+hint-archive-identity = Use the identity file of one of the custodians named in the config.
+hint-config = Check config.toml in the station folder.
+hint-sandbox-init = Create a station with `kustodi sandbox init`, or choose the folder with --home / KUSTODI_HOME.
+hint-home-exists = Use the existing station, or choose another folder with --home.
+hint-io = Check the file name, permissions and disk space.
+hint-profile = Fix certificate-profiles.toml (see docs/formats/profiles.md).
+hint-transition = See the application's status with `kustodi application show`.
+hint-too-large = Use a smaller file (scan the document at a lower resolution).
+hint-show = See the application's documents with `kustodi application show`.
+hint-token = Check the token and the PKCS#11 module, then try again.

@@ -108,8 +108,13 @@ impl Out {
         let message = self.t(e.message, &args);
         let hint = e.hint.map(|h| self.t(h, &args));
         if self.json {
+            let details: serde_json::Map<String, Value> = e
+                .args
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
+                .collect();
             let mut obj = serde_json::json!({
-                "error": { "code": e.code, "message": message, "hint": hint }
+                "error": { "code": e.code, "message": message, "hint": hint, "details": details }
             });
             if let Some(data) = &e.data {
                 if let (Some(o), Some(d)) = (obj.as_object_mut(), data.as_object()) {

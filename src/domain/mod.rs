@@ -1,0 +1,2 @@
+pub mod firmware;
+pub mod roca;

@@ -1,8 +1,8 @@
 //! Kustodi: hardware-token provisioning and key-custody station.
 //!
 //! Layers: [`domain`] (pure rules of the regulation, no I/O), [`ports`] (traits for side
-//! effects), adapters ([`archive`], [`home`], [`store`], token), use cases ([`service`]) and
-//! the CLI in `main.rs`.
+//! effects), adapters ([`archive`], [`home`], [`store`], [`token`]), use cases ([`service`])
+//! and the CLI in `main.rs`.
 #![forbid(unsafe_code)]
 
 pub mod archive;
@@ -14,3 +14,4 @@ pub mod ports;
 pub mod secret;
 pub mod service;
 pub mod store;
+pub mod token;

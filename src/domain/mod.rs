@@ -1,10 +1,12 @@
 //! The regulation's rules as pure code: no I/O, no hardware, network or storage crates.
 
 pub mod application;
+pub mod firmware;
 pub mod identity;
 pub mod ledger;
 pub mod problem;
 pub mod profile;
+pub mod roca;
 
 #[cfg(test)]
 mod tests_application;

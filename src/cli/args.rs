@@ -44,6 +44,9 @@ pub enum Command {
     /// Certificate profiles: what a certificate of an application will contain.
     #[command(subcommand, name = "cert-profile")]
     CertProfile(CertProfileCmd),
+    /// Token-model profiles (firmware-profiles/): recognition, algorithms, advisories.
+    #[command(subcommand)]
+    Profiles(ProfilesCmd),
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -140,6 +143,15 @@ pub enum CertProfileCmd {
         /// Key algorithm: p256, p384, rsa2048, rsa3072.
         #[arg(long, default_value = "p256")]
         algorithm: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCmd {
+    /// Validate token-model profiles: every error with its file and key.
+    Check {
+        /// Folder of *.toml profiles (default: the profiles built into this program).
+        dir: Option<PathBuf>,
     },
 }
 

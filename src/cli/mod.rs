@@ -106,8 +106,50 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
             }
             Ok(Exit::Ok)
         }
+        Command::Profiles(ProfilesCmd::Check { dir }) => profiles_check(out, dir.as_deref()),
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
             station_key::bench_ledger(cli, out, *events, *batch)
+        }
+    }
+}
+
+fn profiles_check(out: &Out, dir: Option<&Path>) -> Result<Exit, CliError> {
+    use kustodi::token::profiles;
+    let result = match dir {
+        Some(d) => profiles::check_dir(d),
+        None => {
+            let sources: Vec<(String, String)> = profiles::EMBEDDED
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+                .collect();
+            profiles::check_sources(&sources).map(|(_, s)| s)
+        }
+    };
+    match result {
+        Ok(summaries) => {
+            out.json(&json!({"valid": true, "profiles": summaries.iter().map(|s| json!({
+                "file": s.file, "id": s.id, "name": s.name, "vendor": s.vendor,
+                "priority": s.priority, "generic": s.generic, "fallback": s.fallback,
+                "advisories": s.advisories})).collect::<Vec<_>>()}));
+            for s in &summaries {
+                let adv = if s.advisories.is_empty() {
+                    "-".to_owned()
+                } else {
+                    s.advisories.join(", ")
+                };
+                out.line(format!("  ✓ {:<28} {:<34} {adv}", s.file, s.name));
+            }
+            out.say("profiles-valid", &[("count", &summaries.len().to_string())]);
+            Ok(Exit::Ok)
+        }
+        Err(errors) => {
+            out.json(&json!({"valid": false, "errors": errors.iter().map(|e| json!({
+                "file": e.file, "key": e.key, "problem": e.problem.to_string()})).collect::<Vec<_>>()}));
+            for e in &errors {
+                out.line(format!("  ✗ {} {}: {}", e.file, e.key, e.problem));
+            }
+            out.say("profiles-invalid", &[("count", &errors.len().to_string())]);
+            Ok(Exit::Refused)
         }
     }
 }

@@ -31,6 +31,10 @@ ledger-verify-ok = Ledger intact: { $events } events, { $checkpoints } signed ch
 ledger-verify-against-ok = The ledger still holds everything the exported checkpoint covered and is intact: { $events } events, { $checkpoints } checkpoints, head { $head }.
 ledger-checkpoint-written = Signed checkpoint ({ $events } events) written to { $path }. Hand it to the auditor to keep.
 
+## Profil token / Token profiles
+profiles-valid = All { $count } token profiles are valid.
+profiles-invalid = The token profiles have { $count } error(s); fix the files named and check again.
+
 ## Sandbox
 sandbox-ready = Sandbox station ready in { $home }.
 sandbox-station-key = Station key (P-256 on a SoftHSM2 token): { $key }

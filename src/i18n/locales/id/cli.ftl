@@ -31,6 +31,10 @@ ledger-verify-ok = Buku besar utuh: { $events } peristiwa, { $checkpoints } titi
 ledger-verify-against-ok = Buku besar masih memuat seluruh isi titik periksa yang diekspor dan utuh: { $events } peristiwa, { $checkpoints } titik periksa, kepala { $head }.
 ledger-checkpoint-written = Titik periksa bertanda tangan ({ $events } peristiwa) ditulis ke { $path }. Serahkan kepada auditor untuk disimpan.
 
+## Profil token / Token profiles
+profiles-valid = Semua { $count } profil token sah.
+profiles-invalid = Profil token memiliki { $count } kesalahan; perbaiki berkas yang disebut lalu periksa lagi.
+
 ## Sandbox
 sandbox-ready = Stasiun sandbox siap di { $home }.
 sandbox-station-key = Kunci stasiun (P-256 pada token SoftHSM2): { $key }

@@ -7,3 +7,4 @@
 pub mod domain;
 pub mod ports;
 pub mod secret;
+pub mod token;

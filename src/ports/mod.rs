@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod signer;
+pub mod token;
 
 pub use clock::{Clock, SystemClock};
 pub use signer::{CheckpointSigner, SignError};

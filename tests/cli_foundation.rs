@@ -95,9 +95,17 @@ fn a_full_application_round_prints_ids_and_keeps_the_ledger_intact() {
     assert_eq!(stdout.lines().last(), Some("APP-000001"));
     let position = sb.submit("position.json");
     let system = sb.submit("system.json");
-    assert_eq!((position.as_str(), system.as_str()), ("APP-000002", "APP-000003"));
+    assert_eq!(
+        (position.as_str(), system.as_str()),
+        ("APP-000002", "APP-000003")
+    );
 
-    assert_eq!(sb.run(&["application", "approve", "APP-000001"]).status.code(), Some(0));
+    assert_eq!(
+        sb.run(&["application", "approve", "APP-000001"])
+            .status
+            .code(),
+        Some(0)
+    );
     let (code, v) = sb.json(&[
         "application",
         "reject",
@@ -144,7 +152,10 @@ fn check_reports_every_problem_as_json_with_field_code_and_message() {
     let (code, v) = sb.json(&[
         "application",
         "check",
-        examples().join("invalid-many-problems.json").to_str().unwrap(),
+        examples()
+            .join("invalid-many-problems.json")
+            .to_str()
+            .unwrap(),
     ]);
     assert_eq!(code, 1);
     assert_eq!(v["valid"], false);
@@ -172,7 +183,10 @@ fn an_invalid_application_is_refused_and_nothing_is_recorded() {
     let (code, v) = sb.json(&[
         "application",
         "submit",
-        examples().join("invalid-many-problems.json").to_str().unwrap(),
+        examples()
+            .join("invalid-many-problems.json")
+            .to_str()
+            .unwrap(),
     ]);
     assert_eq!(code, 1);
     assert!(!v["problems"].as_array().unwrap().is_empty());
@@ -198,7 +212,10 @@ fn a_missing_document_file_is_a_validation_problem_not_a_crash() {
         .iter()
         .map(|p| p["code"].as_str().unwrap())
         .collect();
-    assert!(codes.iter().all(|c| *c == "document.file_missing"), "{codes:?}");
+    assert!(
+        codes.iter().all(|c| *c == "document.file_missing"),
+        "{codes:?}"
+    );
     assert_eq!(codes.len(), 3);
 }
 
@@ -212,23 +229,42 @@ fn bad_input_gets_a_clear_error_and_exit_code_never_a_panic() {
         p.to_str().unwrap().to_owned()
     };
     let cases: Vec<(String, i32, &str)> = vec![
-        (write("malformed.json", b"{\"kind\": \"individual\", "), 1, "form."),
         (
-            write("types.json", b"{\"kind\": 7, \"applicant\": [], \"uses\": {}}"),
+            write("malformed.json", b"{\"kind\": \"individual\", "),
             1,
             "form.",
         ),
         (
-            examples().join("unknown-key.json").to_str().unwrap().to_owned(),
+            write(
+                "types.json",
+                b"{\"kind\": 7, \"applicant\": [], \"uses\": {}}",
+            ),
+            1,
+            "form.",
+        ),
+        (
+            examples()
+                .join("unknown-key.json")
+                .to_str()
+                .unwrap()
+                .to_owned(),
             1,
             "form.unknown_key",
         ),
         (
-            examples().join("wrong-type.json").to_str().unwrap().to_owned(),
+            examples()
+                .join("wrong-type.json")
+                .to_str()
+                .unwrap()
+                .to_owned(),
             1,
             "form.wrong_type",
         ),
-        (write("latin1.json", b"{\"kind\": \"individual\xe9\"}"), 1, "form.not_utf8"),
+        (
+            write("latin1.json", b"{\"kind\": \"individual\xe9\"}"),
+            1,
+            "form.not_utf8",
+        ),
         (write("empty.json", b""), 1, "form.empty"),
         (
             write("huge.json", &vec![b' '; 2 * 1024 * 1024]),
@@ -259,7 +295,10 @@ fn bad_input_gets_a_clear_error_and_exit_code_never_a_panic() {
         // Text mode: the message and what to do, on stderr.
         let out = sb.run(&["application", "check", &path]);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("Galat:") && err.contains("Yang perlu dilakukan:"), "{err}");
+        assert!(
+            err.contains("Galat:") && err.contains("Yang perlu dilakukan:"),
+            "{err}"
+        );
     }
     assert_eq!(sb.json(&["application", "list"]).1, Value::Array(vec![]));
 }
@@ -291,7 +330,11 @@ fn a_rejection_needs_a_reason_and_only_submitted_applications_are_decided() {
 fn messages_follow_lang_and_the_flag() {
     let sb = Sandbox::new();
     let form = examples().join("individual.json");
-    let id_text = String::from_utf8(sb.run(&["application", "check", form.to_str().unwrap()]).stdout).unwrap();
+    let id_text = String::from_utf8(
+        sb.run(&["application", "check", form.to_str().unwrap()])
+            .stdout,
+    )
+    .unwrap();
     assert!(id_text.contains("lengkap dan sah"), "{id_text}");
     let en = sb
         .cmd(&["application", "check", form.to_str().unwrap()])
@@ -299,7 +342,13 @@ fn messages_follow_lang_and_the_flag() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&en.stdout).contains("complete and valid"));
-    let flag = sb.run(&["--lang", "en", "application", "check", form.to_str().unwrap()]);
+    let flag = sb.run(&[
+        "--lang",
+        "en",
+        "application",
+        "check",
+        form.to_str().unwrap(),
+    ]);
     assert!(String::from_utf8_lossy(&flag.stdout).contains("complete and valid"));
     let c = sb
         .cmd(&["application", "check", form.to_str().unwrap()])
@@ -317,7 +366,11 @@ fn documents_are_archived_encrypted_and_reading_one_is_recorded() {
     // No archive file holds the plaintext.
     for entry in std::fs::read_dir(sb.home().join("archive")).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        assert!(!bytes.windows(ktp.len().min(16)).any(|w| w == &ktp[..ktp.len().min(16)]));
+        assert!(
+            !bytes
+                .windows(ktp.len().min(16))
+                .any(|w| w == &ktp[..ktp.len().min(16)])
+        );
     }
     let events_before = sb.json(&["ledger", "verify"]).1["events"].as_u64().unwrap();
     let out_file = sb.home().join("ktp-copy.pdf");
@@ -335,7 +388,12 @@ fn documents_are_archived_encrypted_and_reading_one_is_recorded() {
     assert_eq!(std::fs::read(&out_file).unwrap(), ktp);
     let (_, verify) = sb.json(&["ledger", "verify"]);
     assert_eq!(verify["events"].as_u64().unwrap(), events_before + 1);
-    let (_, events) = sb.json(&["ledger", "events", "--from", &(events_before + 1).to_string()]);
+    let (_, events) = sb.json(&[
+        "ledger",
+        "events",
+        "--from",
+        &(events_before + 1).to_string(),
+    ]);
     assert_eq!(events[0]["kind"], "document.read");
     assert_eq!(events[0]["subject"], id.as_str());
 
@@ -387,7 +445,9 @@ fn a_changed_event_is_named_by_ledger_verify() {
     let sb = populated();
     let db = sb.db();
     let body: Vec<u8> = db
-        .query_row("SELECT body FROM ledger_events WHERE seq = 5", [], |r| r.get(0))
+        .query_row("SELECT body FROM ledger_events WHERE seq = 5", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     let text = String::from_utf8_lossy(&body).replace("APP-000002", "APP-000009");
     db.execute(
@@ -398,7 +458,10 @@ fn a_changed_event_is_named_by_ledger_verify() {
     drop(db);
     let e = ledger_error(&sb);
     assert_eq!(e["details"]["seq"], "5", "{e}");
-    assert!(e["message"].as_str().unwrap().contains("peristiwa 5"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("peristiwa 5"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -445,10 +508,15 @@ fn deleting_the_newest_events_and_their_checkpoint_is_caught_by_an_exported_chec
     let cp = sb.home().join("auditor-checkpoint.json");
     let (code, v) = sb.json(&["ledger", "checkpoint", "--out", cp.to_str().unwrap()]);
     assert_eq!(code, 0, "{v}");
-    assert_eq!(sb.json(&["ledger", "verify", "--against", cp.to_str().unwrap()]).0, 0);
+    assert_eq!(
+        sb.json(&["ledger", "verify", "--against", cp.to_str().unwrap()])
+            .0,
+        0
+    );
     // Roll the database back by two commands: their events and their checkpoints.
     let db = sb.db();
-    db.execute("DELETE FROM ledger_events WHERE seq > 5", []).unwrap();
+    db.execute("DELETE FROM ledger_events WHERE seq > 5", [])
+        .unwrap();
     db.execute("DELETE FROM ledger_checkpoints WHERE tree_size > 5", [])
         .unwrap();
     drop(db);
@@ -498,9 +566,16 @@ fn the_escrowed_station_so_pin_is_nowhere_in_clear() {
         }
     }
     // Nor in anything the CLI printed.
-    for args in [&["ledger", "events"][..], &["application", "show", "APP-000001"]] {
+    for args in [
+        &["ledger", "events"][..],
+        &["application", "show", "APP-000001"],
+    ] {
         let out = sb.run(args);
-        assert!(!out.stdout.windows(needle.len()).any(|w| w == needle.as_slice()));
+        assert!(
+            !out.stdout
+                .windows(needle.len())
+                .any(|w| w == needle.as_slice())
+        );
     }
 }
 
@@ -513,7 +588,10 @@ fn sandbox_init_refuses_an_existing_home_and_token_new_prints_a_uri() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let uri = String::from_utf8(out.stdout).unwrap();
     let uri = uri.lines().last().unwrap();
-    assert!(uri.starts_with("pkcs11:") && uri.contains("token=STOCK-0001"), "{uri}");
+    assert!(
+        uri.starts_with("pkcs11:") && uri.contains("token=STOCK-0001"),
+        "{uri}"
+    );
     assert_eq!(sb.json(&["ledger", "verify"]).0, 0);
 }
 

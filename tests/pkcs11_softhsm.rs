@@ -77,6 +77,19 @@ fn the_module_is_initialised_once_per_process() {
 }
 
 #[test]
+fn loading_the_same_module_again_in_one_process_reuses_it() {
+    // Regression (issue 2): `sandbox token new` loaded SoftHSM2 twice and the second
+    // C_Initialize failed with CKR_CRYPTOKI_ALREADY_INITIALIZED.
+    let hsm = softhsm();
+    let again = kustodi::token::Pkcs11Module::load(hsm.module.path()).expect("reused");
+    assert_eq!(again.path(), hsm.module.path());
+    assert_eq!(
+        again.library_info().unwrap(),
+        hsm.module.library_info().unwrap()
+    );
+}
+
+#[test]
 fn lists_tokens_with_info_and_mechanisms() {
     softhsm();
     let (label, uri) = support::blank_token("list");

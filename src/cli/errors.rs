@@ -28,7 +28,8 @@ pub fn form_error(out: &Out, e: &FormError) -> CliError {
 
 fn verify_error(e: VerifyError) -> CliError {
     use VerifyError::*;
-    let base = |id: &'static str| CliError::refused("ledger.invalid", id).hint("hint-ledger-invalid");
+    let base =
+        |id: &'static str| CliError::refused("ledger.invalid", id).hint("hint-ledger-invalid");
     match e {
         HashMismatch { seq } => base("err-ledger-hash-mismatch").arg("seq", seq),
         Gap { expected, found } => base("err-ledger-gap")
@@ -64,18 +65,18 @@ fn verify_error(e: VerifyError) -> CliError {
                 .arg("events", events)
         }
         HeadDiffers { tree_size } => base("err-ledger-head-differs").arg("size", tree_size),
-        BadCheckpointFile { reason } => {
-            CliError::failed("ledger.bad_checkpoint_file", "err-ledger-bad-checkpoint-file")
-                .arg("reason", reason)
-                .hint("hint-checkpoint-file")
-        }
+        BadCheckpointFile { reason } => CliError::failed(
+            "ledger.bad_checkpoint_file",
+            "err-ledger-bad-checkpoint-file",
+        )
+        .arg("reason", reason)
+        .hint("hint-checkpoint-file"),
     }
 }
 
 fn sign_error(e: SignError) -> CliError {
-    let base = |id: &'static str| {
-        CliError::failed("station_key.unavailable", id).hint("hint-station-key")
-    };
+    let base =
+        |id: &'static str| CliError::failed("station_key.unavailable", id).hint("hint-station-key");
     match e {
         SignError::TokenNotFound { label } => base("err-station-token-missing").arg("label", label),
         SignError::KeyNotFound { label } => base("err-station-key-missing").arg("label", label),
@@ -87,12 +88,10 @@ fn sign_error(e: SignError) -> CliError {
 
 fn store_error(e: StoreError) -> CliError {
     match e {
-        StoreError::NotFound { what, id } => {
-            CliError::refused("not_found", "err-not-found")
-                .arg("what", what)
-                .arg("id", id)
-                .hint("hint-list")
-        }
+        StoreError::NotFound { what, id } => CliError::refused("not_found", "err-not-found")
+            .arg("what", what)
+            .arg("id", id)
+            .hint("hint-list"),
         StoreError::SchemaTooNew { found, supported } => {
             CliError::failed("store.schema_too_new", "err-schema-too-new")
                 .arg("found", found)
@@ -165,8 +164,8 @@ pub fn from_service(e: ServiceError) -> CliError {
             .arg("reason", p)
             .hint("hint-profile"),
         ServiceError::Transition(t) => {
-            let mut err = CliError::refused("application.transition", t.message_id())
-                .hint("hint-transition");
+            let mut err =
+                CliError::refused("application.transition", t.message_id()).hint("hint-transition");
             err.args = t.message_args().into_iter().collect();
             err
         }
@@ -193,8 +192,8 @@ pub fn from_service(e: ServiceError) -> CliError {
                 .hint("hint-too-large")
         }
         ServiceError::Form(f) => {
-            let mut err = CliError::refused("application.unreadable", f.message_id())
-                .hint("hint-fix-form");
+            let mut err =
+                CliError::refused("application.unreadable", f.message_id()).hint("hint-fix-form");
             err.args = f.message_args().into_iter().collect();
             err
         }

@@ -81,11 +81,19 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
             } else {
                 let subject: Vec<String> =
                     t.subject.iter().map(|(a, v)| format!("{a}={v}")).collect();
-                out.line(format!("{}: {}", out.t("label-subject", &[]), subject.join(", ")));
+                out.line(format!(
+                    "{}: {}",
+                    out.t("label-subject", &[]),
+                    subject.join(", ")
+                ));
                 let join = |s: &std::collections::BTreeSet<String>| {
                     s.iter().cloned().collect::<Vec<_>>().join(", ")
                 };
-                out.line(format!("{}: {}", out.t("label-key-usage", &[]), join(&t.key_usage)));
+                out.line(format!(
+                    "{}: {}",
+                    out.t("label-key-usage", &[]),
+                    join(&t.key_usage)
+                ));
                 out.line(format!(
                     "{}: {}",
                     out.t("label-eku", &[]),
@@ -127,10 +135,12 @@ fn profiles_check(out: &Out, dir: Option<&Path>) -> Result<Exit, CliError> {
     };
     match result {
         Ok(summaries) => {
-            out.json(&json!({"valid": true, "profiles": summaries.iter().map(|s| json!({
+            out.json(
+                &json!({"valid": true, "profiles": summaries.iter().map(|s| json!({
                 "file": s.file, "id": s.id, "name": s.name, "vendor": s.vendor,
                 "priority": s.priority, "generic": s.generic, "fallback": s.fallback,
-                "advisories": s.advisories})).collect::<Vec<_>>()}));
+                "advisories": s.advisories})).collect::<Vec<_>>()}),
+            );
             for s in &summaries {
                 let adv = if s.advisories.is_empty() {
                     "-".to_owned()
@@ -176,7 +186,11 @@ fn problems_json(out: &Out, problems: &[Problem]) -> Value {
 fn print_problems(out: &Out, problems: &[Problem]) {
     for p in problems {
         let field = if p.field.is_empty() { "-" } else { &p.field };
-        out.line(format!("  ✗ {field} [{}]: {}", p.code, problem_message(out, p)));
+        out.line(format!(
+            "  ✗ {field} [{}]: {}",
+            p.code,
+            problem_message(out, p)
+        ));
     }
 }
 
@@ -285,13 +299,25 @@ fn application(cli: &Cli, out: &Out, cmd: &ApplicationCmd) -> Result<Exit, CliEr
             } else {
                 let r = &view.row;
                 out.line(format!("{}  [{}]  {}", r.id, r.kind, r.status));
-                out.line(format!("  {}: {}", out.t("label-name", &[]), r.applicant_name));
-                out.line(format!("  {}: {}", out.t("label-department", &[]), r.department));
+                out.line(format!(
+                    "  {}: {}",
+                    out.t("label-name", &[]),
+                    r.applicant_name
+                ));
+                out.line(format!(
+                    "  {}: {}",
+                    out.t("label-department", &[]),
+                    r.department
+                ));
                 if let Some(e) = &form.applicant.email {
                     out.line(format!("  e-mail: {e}"));
                 }
                 let uses: Vec<&str> = form.uses.iter().map(|u| u.as_str()).collect();
-                out.line(format!("  {}: {}", out.t("label-uses", &[]), uses.join(", ")));
+                out.line(format!(
+                    "  {}: {}",
+                    out.t("label-uses", &[]),
+                    uses.join(", ")
+                ));
                 out.line(format!(
                     "  {}: {} ({})",
                     out.t("label-submitted", &[]),
@@ -404,7 +430,11 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
                     };
                     out.say(
                         id,
-                        &[("events", &events), ("checkpoints", &checkpoints), ("head", &head)],
+                        &[
+                            ("events", &events),
+                            ("checkpoints", &checkpoints),
+                            ("head", &head),
+                        ],
                     );
                     Ok(Exit::Ok)
                 }
@@ -438,9 +468,4 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
             Ok(Exit::Ok)
         }
     }
-}
-
-/// Exposed for the sandbox module.
-pub(crate) fn path_arg(p: &Path) -> String {
-    p.display().to_string()
 }

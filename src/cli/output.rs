@@ -116,11 +116,12 @@ impl Out {
             let mut obj = serde_json::json!({
                 "error": { "code": e.code, "message": message, "hint": hint, "details": details }
             });
-            if let Some(data) = &e.data {
-                if let (Some(o), Some(d)) = (obj.as_object_mut(), data.as_object()) {
-                    for (k, v) in d {
-                        o.insert(k.clone(), v.clone());
-                    }
+            if let (Some(o), Some(d)) = (
+                obj.as_object_mut(),
+                e.data.as_ref().and_then(Value::as_object),
+            ) {
+                for (k, v) in d {
+                    o.insert(k.clone(), v.clone());
                 }
             }
             self.json(&obj);

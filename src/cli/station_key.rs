@@ -11,13 +11,13 @@ use kustodi::home::{
     Config, CustodianConfig, Home, HomeError, PolicyConfig, StationConfig, StationKeyConfig,
     write_file,
 };
+use kustodi::ports::token::TokenError;
 use kustodi::ports::{CheckpointSigner, Clock, SignError, SystemClock};
 use kustodi::secret::{Pin, Secret};
 use kustodi::service::{ServiceError, SignerFactory};
 use kustodi::store::SqliteStore;
 use kustodi::token::softhsm::{self, SOFTHSM_MODULE_PATH, SoftHsmConfig};
 use kustodi::token::station::{STATION_KEY_LABEL, StationKey};
-use kustodi::ports::token::TokenError;
 use serde_json::json;
 
 use super::args::{Cli, SandboxCmd, SandboxTokenCmd};
@@ -215,8 +215,7 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
     std::fs::create_dir_all(root).map_err(io(root))?;
     // 1. SoftHSM2 token store of the sandbox.
     let conf = SoftHsmConfig::write(root).map_err(io(root))?;
-    let module =
-        softhsm::load_softhsm(SOFTHSM_MODULE_PATH, &conf).map_err(token_cli_error)?;
+    let module = softhsm::load_softhsm(SOFTHSM_MODULE_PATH, &conf).map_err(token_cli_error)?;
     // 2. Custodians: two age identities (a real OP keeps these offline, one per custodian).
     let sandbox_dir = home.sandbox_dir();
     let mut recipients = vec![];
@@ -240,12 +239,8 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
     let key = StationKey::create(&module, STATION_TOKEN_LABEL, &so_pin, &user_pin)
         .map_err(token_cli_error)?;
     let pin_file = PathBuf::from("sandbox/station.pin");
-    write_file(
-        &home.resolve(&pin_file),
-        user_pin.expose().as_bytes(),
-        true,
-    )
-    .map_err(|e| from_service(e.into()))?;
+    write_file(&home.resolve(&pin_file), user_pin.expose().as_bytes(), true)
+        .map_err(|e| from_service(e.into()))?;
     let parsed = archive::parse_recipients(&recipients).map_err(|e| from_service(e.into()))?;
     let escrow_name = Archive::new(home.archive_dir(), parsed)
         .escrow(&Secret::new(so_pin.expose().as_bytes().to_vec()))

@@ -65,13 +65,25 @@ pub struct Pkcs11Module {
 }
 
 impl Pkcs11Module {
-    /// Loads the module at `path` and calls `C_Initialize` (OS locking). Call at most once per
-    /// module per process and share the result (it is cheap to clone).
+    /// Loads the module at `path` and calls `C_Initialize` (OS locking). A module is
+    /// initialised once per process (a second `C_Initialize` fails): later calls for the same
+    /// path return the module already loaded (it is cheap to clone).
     ///
     /// SoftHSM2 reads `SOFTHSM2_CONF` from the environment at this point; see
     /// [`crate::token::softhsm::load_softhsm`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self, TokenError> {
+        static LOADED: Mutex<Vec<Pkcs11Module>> = Mutex::new(Vec::new());
         let path = path.as_ref();
+        let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(m) = loaded.iter().find(|m| m.path == path) {
+            return Ok(m.clone());
+        }
+        let module = Self::initialise(path)?;
+        loaded.push(module.clone());
+        Ok(module)
+    }
+
+    fn initialise(path: &Path) -> Result<Self, TokenError> {
         let load_err = |reason: String| TokenError::ModuleLoad {
             path: path.display().to_string(),
             reason,

@@ -247,10 +247,18 @@ impl<C: PivCard> Adapter<C> {
             _ => apdu,
         };
         let le = full.le.unwrap_or(256);
+        let t0 = std::time::Instant::now();
         let (data, sw) = self.handle(&full);
         log::debug!(
-            "{:02x} {:02x} {:02x}{:02x} lc={} -> {} bytes sw={:04x}",
-            full.cla, full.ins, full.p1, full.p2, full.data.len(), data.len(), sw
+            "{:02x} {:02x} {:02x}{:02x} lc={} -> {} bytes sw={:04x} in {} us",
+            full.cla,
+            full.ins,
+            full.p1,
+            full.p2,
+            full.data.len(),
+            data.len(),
+            sw,
+            t0.elapsed().as_micros()
         );
         if data.len() <= le {
             return response(&data, sw);

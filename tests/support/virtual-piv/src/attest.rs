@@ -15,7 +15,7 @@ use std::{
 use der::{
     asn1::{Any, BitString, GeneralizedTime, ObjectIdentifier, OctetString, UtcTime},
     pem::LineEnding,
-    Decode as _, DecodePem as _, Encode as _, EncodePem as _,
+    DecodePem as _, Encode as _, EncodePem as _,
 };
 use p256::{
     ecdsa::{signature::Signer as _, DerSignature, SigningKey},
@@ -53,8 +53,9 @@ pub const OID_YK_FORM_FACTOR: ObjectIdentifier =
 
 const ROOT_CERT_FILE: &str = "root-cert.pem";
 const ROOT_KEY_FILE: &str = "root-key.pem";
+// RFC 4514 order (most specific first); the DER/openssl order is the reverse.
 const ROOT_SUBJECT: &str = "CN=Kustodi Test PIV Attestation Root CA,O=Kustodi test harness (not Yubico)";
-const F9_SUBJECT: &str = "CN=Yubico PIV Attestation,OU=virtual-piv test device,O=Kustodi test harness (not Yubico)";
+const F9_SUBJECT_TAIL: &str = "OU=virtual-piv test device,O=Kustodi test harness (not Yubico)";
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Public key of a slot, as the card returned it from GENERATE ASYMMETRIC KEY PAIR.
@@ -237,7 +238,7 @@ impl AttestationRoot {
     /// Issues a fresh device ("F9") key and certificate for one card.
     pub fn issue_device(&self, serial: u32) -> Result<DeviceAttestation> {
         let key = SecretKey::random(&mut OsRng);
-        let subject = Name::from_str(&format!("{F9_SUBJECT},serialNumber={serial}")).map_err(e)?;
+        let subject = Name::from_str(&format!("CN=Yubico PIV Attestation,serialNumber={serial},{F9_SUBJECT_TAIL}")).map_err(e)?;
         let root_validity = self.cert.tbs_certificate.validity;
         let validity = Validity {
             not_before: root_validity.not_before,
@@ -326,6 +327,7 @@ pub fn write_atomic(path: &Path, data: &[u8], private: bool) -> Result<()> {
 /// Parses the DER of a certificate (used by self-tests).
 #[cfg(test)]
 pub fn parse_der(der: &[u8]) -> Result<Certificate> {
+    use der::Decode as _;
     Certificate::from_der(der).map_err(e)
 }
 

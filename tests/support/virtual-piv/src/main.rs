@@ -9,7 +9,8 @@ mod platform;
 mod tlv;
 
 use std::{
-    io::Write as _,
+    io::{Read as _, Write as _},
+    net::TcpStream,
     path::PathBuf,
     process::ExitCode,
     time::{Duration, Instant},
@@ -17,7 +18,7 @@ use std::{
 
 use adapter::{Adapter, Identity, PivCard};
 use piv_authenticator::{Authenticator, Options};
-use platform::CardClient;
+use platform::SharedClient;
 use rand_core::{OsRng, RngCore as _};
 
 const USAGE: &str = "\
@@ -125,8 +126,19 @@ fn parse_args() -> Result<Option<Args>, String> {
 
 /// The PIV application behind the adapter.
 struct PivApp<'a> {
-    app: Authenticator<CardClient<'a>>,
+    client: SharedClient<'a>,
+    app: Authenticator<SharedClient<'a>>,
     reply: Box<heapless::Vec<u8, 16384>>,
+}
+
+impl<'a> PivApp<'a> {
+    fn new(client: SharedClient<'a>) -> Self {
+        PivApp {
+            app: Authenticator::new(client.clone(), Options::default()),
+            client,
+            reply: Box::new(heapless::Vec::new()),
+        }
+    }
 }
 
 impl PivCard for PivApp<'_> {
@@ -141,8 +153,10 @@ impl PivCard for PivApp<'_> {
         }
     }
 
+    /// Card reset: a fresh application object over the same storage, so PIN and management
+    /// key authentication are forgotten as on a real card (keys, PINs and objects stay).
     fn deselect(&mut self) {
-        self.app.deselect();
+        self.app = Authenticator::new(self.client.clone(), Options::default());
     }
 }
 
@@ -151,35 +165,68 @@ struct VirtualCard<'a> {
     adapter: Adapter<PivApp<'a>>,
 }
 
-impl vpicc::VSmartCard for VirtualCard<'_> {
-    fn atr(&self) -> &[u8] {
-        &adapter::YUBIKEY_ATR
-    }
-    fn power_on(&mut self) {
-        log::debug!("power on");
-    }
-    fn power_off(&mut self) {
-        log::debug!("power off");
-        self.adapter.reset();
-    }
-    fn reset(&mut self) {
-        log::debug!("reset");
-        self.adapter.reset();
-    }
-    fn execute(&mut self, msg: &[u8]) -> Vec<u8> {
-        log::trace!("> {}", adapter::hex(msg));
-        let r = self.adapter.execute(msg);
-        log::trace!("< {}", adapter::hex(&r));
-        r
+/// Serves vpcd's protocol (vsmartcard "virtual ICC" API): each message is a 2-byte big-endian
+/// length and a body; a 1-byte body is a control command (0 power off, 1 power on, 2 reset,
+/// 4 get ATR), anything longer is a command APDU answered with a response APDU.
+///
+/// Own loop instead of the `vpicc` crate to control the socket: vpcd writes the length and the
+/// body in two send() calls, so with Nagle on its side and delayed ACKs on ours every APDU
+/// would wait ~40 ms for our ACK. Re-arming TCP_QUICKACK before each read avoids that.
+fn serve(stream: TcpStream, card: &mut VirtualCard<'_>) -> std::io::Result<()> {
+    let sock = socket2::SockRef::from(&stream);
+    let _ = sock.set_nodelay(true);
+    let mut reader = &stream;
+    let mut writer = &stream;
+    loop {
+        let _ = sock.set_quickack(true);
+        let mut len = [0u8; 2];
+        reader.read_exact(&mut len)?;
+        let _ = sock.set_quickack(true);
+        let mut msg = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        reader.read_exact(&mut msg)?;
+        let reply: Option<Vec<u8>> = match msg.as_slice() {
+            [] => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "empty message")),
+            [0] => {
+                log::debug!("power off");
+                card.adapter.reset();
+                None
+            }
+            [1] => {
+                log::debug!("power on");
+                None
+            }
+            [2] => {
+                log::debug!("reset");
+                card.adapter.reset();
+                None
+            }
+            [4] => Some(adapter::YUBIKEY_ATR.to_vec()),
+            [other] => {
+                log::warn!("unknown vpcd control command {other}");
+                None
+            }
+            apdu => {
+                log::trace!("> {}", adapter::hex(apdu));
+                let r = card.adapter.execute(apdu);
+                log::trace!("< {}", adapter::hex(&r));
+                Some(r)
+            }
+        };
+        if let Some(body) = reply {
+            let mut out = Vec::with_capacity(body.len() + 2);
+            out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+            out.extend_from_slice(&body);
+            writer.write_all(&out)?;
+        }
     }
 }
 
-fn connect(args: &Args) -> Result<vpicc::Connection, String> {
+fn connect(args: &Args) -> Result<TcpStream, String> {
     let addr = format!("{}:{}", args.host, args.port);
     let deadline = Instant::now() + args.connect_timeout;
     loop {
-        match vpicc::connect_socket(addr.as_str()) {
-            Ok(conn) => return Ok(conn),
+        match TcpStream::connect(addr.as_str()) {
+            Ok(stream) => return Ok(stream),
             Err(err) if Instant::now() < deadline => {
                 log::debug!("vpcd at {addr} not reachable yet: {err}");
                 std::thread::sleep(Duration::from_millis(200));
@@ -254,10 +301,7 @@ fn main() -> ExitCode {
     let identity = Identity { serial: args.serial, version: args.version, form_factor: args.form_factor };
 
     platform::with_card_client(seed, move |client| {
-        let app = PivApp {
-            app: Authenticator::new(client, Options::default()),
-            reply: Box::new(heapless::Vec::new()),
-        };
+        let app = PivApp::new(SharedClient::new(client));
         let mut card = VirtualCard { adapter: Adapter::new(app, identity, device) };
         let [a, b, c] = args.version;
         // The start scripts wait for this line.
@@ -270,7 +314,7 @@ fn main() -> ExitCode {
             started.elapsed().as_millis()
         );
         let _ = std::io::stderr().flush();
-        match conn.run(&mut card) {
+        match serve(conn, &mut card) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
                 log::info!("vpcd closed the connection; exiting");

@@ -213,3 +213,55 @@ pub fn with_card_client<R>(seed: [u8; 32], f: impl FnOnce(CardClient<'_>) -> R) 
         runner.run(platform, CardDispatch::new(), || f(client))
     })
 }
+
+/// A clonable handle on the one trussed client, so the PIV application can be rebuilt on a
+/// card reset (piv-authenticator 0.7 never clears its volatile security state: `deselect` is a
+/// no-op and management-key authentication has no logout; a real card forgets both on reset).
+/// Requests go through the same channel; the wrapper's future polls that channel again.
+#[derive(Clone)]
+pub struct SharedClient<'a>(std::rc::Rc<std::cell::RefCell<CardClient<'a>>>);
+
+impl<'a> SharedClient<'a> {
+    pub fn new(client: CardClient<'a>) -> Self {
+        SharedClient(std::rc::Rc::new(std::cell::RefCell::new(client)))
+    }
+}
+
+impl trussed_core::PollClient for SharedClient<'_> {
+    fn request<Rq: trussed_core::api::RequestVariant>(
+        &mut self,
+        req: Rq,
+    ) -> trussed_core::ClientResult<'_, Rq::Reply, Self> {
+        self.0.borrow_mut().request(req).map(drop)?;
+        Ok(trussed_core::FutureResult::new(self))
+    }
+
+    fn poll(&mut self) -> core::task::Poll<Result<Reply, Error>> {
+        self.0.borrow_mut().poll()
+    }
+
+    fn interrupt(&self) -> Option<&'static trussed_core::InterruptFlag> {
+        self.0.borrow().interrupt()
+    }
+}
+
+impl trussed_core::CryptoClient for SharedClient<'_> {}
+impl trussed_core::FilesystemClient for SharedClient<'_> {}
+impl trussed_core::mechanisms::Tdes for SharedClient<'_> {}
+
+macro_rules! shared_extension {
+    ($($ext:ty => $id:expr),* $(,)?) => {$(
+        impl trussed_core::serde_extensions::ExtensionClient<$ext> for SharedClient<'_> {
+            fn id() -> u8 {
+                $id.into()
+            }
+        }
+    )*};
+}
+
+shared_extension! {
+    AuthExtension => CardExtension::Auth,
+    ChunkedExtension => CardExtension::Chunked,
+    HpkeExtension => CardExtension::Hpke,
+    WrapKeyToFileExtension => CardExtension::WrapKeyToFile,
+}

@@ -94,7 +94,7 @@ cmd_start() {
   fi
   rm -f "$PID_FILE"
   local others
-  others="$(other_pcscd_pids | tr '\n' ' ')"
+  others="$(other_pcscd_pids | xargs)"
   if [[ -n "${others// /}" ]]; then
     if port_listening "$BASE_PORT"; then
       log "reusing running pcscd (pid $others, not started by this script; stop will leave it alone)"

@@ -8,7 +8,7 @@ use super::body::ReceiptBody;
 /// Width of the page in characters.
 pub const PAGE_WIDTH: usize = 80;
 /// Column where values start (after indent, label and " : ").
-const LABEL_WIDTH: usize = 22;
+const LABEL_WIDTH: usize = 25;
 
 /// `abcd1234…` → `abcd 1234 …`: hex in blocks of four, as read aloud or compared by eye.
 pub fn group_hex(hex: &str) -> String {
@@ -103,6 +103,19 @@ impl Page {
         }
     }
 
+    /// A SHA-256 in 4-hex blocks, eight blocks a line.
+    fn hash(&mut self, label: &str, hex: &str) {
+        let grouped = group_hex(hex);
+        let mut lines = grouped
+            .as_bytes()
+            .chunks(40)
+            .map(|c| String::from_utf8_lossy(c).trim().to_owned());
+        self.field(label, &lines.next().unwrap_or_default());
+        for l in lines {
+            self.line(&format!("{}{l}", " ".repeat(LABEL_WIDTH)));
+        }
+    }
+
     fn text(&mut self, s: &str, indent: usize) {
         for l in wrap(s, PAGE_WIDTH - indent) {
             self.line(&format!("{}{l}", " ".repeat(indent)));
@@ -181,9 +194,9 @@ pub fn render_text(body: &ReceiptBody, receipt_sha256: &str, lang: Lang) -> Stri
         tr(lang, "Perangkat daerah", "Department"),
         &body.applicant.department,
     );
-    p.field(
+    p.hash(
         tr(lang, "Pengikat NIK", "NIK binding"),
-        &group_hex(&body.applicant.nik_sha256),
+        &body.applicant.nik_sha256,
     );
 
     p.heading(tr(lang, "TOKEN", "TOKEN"));
@@ -201,9 +214,9 @@ pub fn render_text(body: &ReceiptBody, receipt_sha256: &str, lang: Lang) -> Stri
         "PRIVATE KEY (ON THE TOKEN)",
     ));
     p.field(tr(lang, "Algoritme", "Algorithm"), &body.key.algorithm);
-    p.field(
+    p.hash(
         tr(lang, "SHA-256 kunci publik", "Public key SHA-256"),
-        &group_hex(&body.key.spki_sha256),
+        &body.key.spki_sha256,
     );
     p.field(
         tr(lang, "Atestasi", "Attestation"),
@@ -218,7 +231,7 @@ pub fn render_text(body: &ReceiptBody, receipt_sha256: &str, lang: Lang) -> Stri
         tr(lang, "Nomor seri", "Serial number"),
         &body.certificate.serial,
     );
-    p.field("SHA-256", &group_hex(&body.certificate.sha256));
+    p.hash("SHA-256", &body.certificate.sha256);
     p.field(
         tr(lang, "Berlaku mulai", "Valid from"),
         &when(body.certificate.not_before),
@@ -242,7 +255,7 @@ pub fn render_text(body: &ReceiptBody, receipt_sha256: &str, lang: Lang) -> Stri
         tr(lang, "Versi / bahasa", "Version / language"),
         &format!("{} / {}", body.agreement.version, body.agreement.lang),
     );
-    p.field("SHA-256", &group_hex(&body.agreement.sha256));
+    p.hash("SHA-256", &body.agreement.sha256);
 
     p.heading(tr(lang, "PETUGAS OP", "OP OFFICER"));
     p.field(tr(lang, "Nama", "Name"), &body.officer.name);
@@ -250,9 +263,9 @@ pub fn render_text(body: &ReceiptBody, receipt_sha256: &str, lang: Lang) -> Stri
         tr(lang, "Identitas petugas", "Officer ID"),
         &body.officer.id,
     );
-    p.field(
+    p.hash(
         tr(lang, "SHA-256 sertifikat", "Certificate SHA-256"),
-        &group_hex(&body.officer.certificate_sha256),
+        &body.officer.certificate_sha256,
     );
 
     p.heading(tr(
@@ -260,7 +273,9 @@ pub fn render_text(body: &ReceiptBody, receipt_sha256: &str, lang: Lang) -> Stri
         "SIDIK JARI TANDA TERIMA ELEKTRONIK (SHA-256)",
         "FINGERPRINT OF THE ELECTRONIC RECEIPT (SHA-256)",
     ));
-    p.text(&group_hex(receipt_sha256), 2);
+    for chunk in group_hex(receipt_sha256).as_bytes().chunks(40) {
+        p.line(&format!("    {}", String::from_utf8_lossy(chunk).trim()));
+    }
 
     p.heading(tr(lang, "CARA MEMERIKSA", "HOW TO VERIFY"));
     p.text(

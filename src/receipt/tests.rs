@@ -665,3 +665,13 @@ fn printed_page_fits_80_columns_and_shows_every_field() {
 fn group_hex_makes_blocks_of_four() {
     assert_eq!(group_hex("0123456789abcdef01"), "0123 4567 89ab cdef 01");
 }
+
+#[test]
+#[ignore = "prints the page for a person to look at"]
+fn print_page() {
+    let w = world();
+    println!(
+        "{}",
+        render_text(&w.body(), &receipt_sha256(&w.receipt()), Lang::Id)
+    );
+}

@@ -203,10 +203,7 @@ mod tests {
     fn archived_document_is_encrypted_and_reads_back_with_any_custodian_key() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (Identity::generate(), Identity::generate());
-        let archive = Archive::new(
-            dir.path().join("archive"),
-            vec![a.to_public(), b.to_public()],
-        );
+        let archive = Archive::new(dir.path().join("archive"), vec![a.to_public(), b.to_public()]);
         let doc = b"Surat pengantar Kepala Dinas No. 800/123/Diskominfosantik";
         let stored = archive.put(doc).unwrap();
         assert_eq!(stored.sha256, sha256_hex(doc));
@@ -222,22 +219,15 @@ mod tests {
         let custodian = Identity::generate();
         let archive = Archive::new(dir.path().to_owned(), vec![custodian.to_public()]);
         let stored = archive.put(b"e-KTP").unwrap();
-        let err = archive
-            .get(&stored.name, &Identity::generate())
-            .unwrap_err();
-        assert!(
-            matches!(err, ArchiveError::NotForThisIdentity { .. }),
-            "{err}"
-        );
+        let err = archive.get(&stored.name, &Identity::generate()).unwrap_err();
+        assert!(matches!(err, ArchiveError::NotForThisIdentity { .. }), "{err}");
     }
 
     #[test]
     fn a_name_with_a_path_is_not_read_outside_the_archive() {
         let dir = tempfile::tempdir().unwrap();
         let archive = Archive::new(dir.path().join("a"), vec![Identity::generate().to_public()]);
-        let err = archive
-            .get("../etc/passwd", &Identity::generate())
-            .unwrap_err();
+        let err = archive.get("../etc/passwd", &Identity::generate()).unwrap_err();
         assert!(matches!(err, ArchiveError::Missing { .. }));
     }
 
@@ -246,11 +236,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let id = Identity::generate();
         let path = dir.path().join("c.key");
-        std::fs::write(
-            &path,
-            format!("# custodian\n{}\n", id.to_string().expose_secret()),
-        )
-        .unwrap();
+        std::fs::write(&path, format!("# custodian\n{}\n", id.to_string().expose_secret())).unwrap();
         let back = read_identity(&path).unwrap();
         assert_eq!(back.to_public().to_string(), id.to_public().to_string());
     }

@@ -238,10 +238,7 @@ mod tests {
         home.save_config(&sample()).unwrap();
         let text = std::fs::read_to_string(home.config_path()).unwrap();
         std::fs::write(home.config_path(), format!("{text}\n[extra]\nx = 1\n")).unwrap();
-        assert!(matches!(
-            home.load_config(),
-            Err(HomeError::BadConfig { .. })
-        ));
+        assert!(matches!(home.load_config(), Err(HomeError::BadConfig { .. })));
     }
 
     #[cfg(unix)]
@@ -251,9 +248,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s/pin");
         write_file(&p, b"x", true).unwrap();
-        assert_eq!(
-            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

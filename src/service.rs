@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::archive::{self, Archive, ArchiveError};
 use crate::domain::application::{
-    self, ApplicationForm, ApplicationStatus, CertUse, CertificateKind, Decision, DocumentKind,
+    self, ApplicationForm, ApplicationStatus, CertificateKind, CertUse, Decision, DocumentKind,
     FormError, TransitionError, ValidationPolicy,
 };
 use crate::domain::ledger::{CheckpointFile, Event, VerifyReport};
@@ -53,11 +53,7 @@ pub enum ServiceError {
         source: std::io::Error,
     },
     #[error("{path} has {size} bytes, more than the {limit} allowed")]
-    TooLarge {
-        path: PathBuf,
-        size: u64,
-        limit: u64,
-    },
+    TooLarge { path: PathBuf, size: u64, limit: u64 },
     #[error("the application form cannot be read: {0}")]
     Form(FormError),
     #[error("the application has {} problem(s)", .0.len())]
@@ -70,7 +66,8 @@ pub enum ServiceError {
 
 /// Opens the station key when a command needs to sign (read-only commands never ask the
 /// token for its PIN).
-pub type SignerFactory<'a> = Box<dyn Fn() -> Result<Box<dyn CheckpointSigner>, SignError> + 'a>;
+pub type SignerFactory<'a> =
+    Box<dyn Fn() -> Result<Box<dyn CheckpointSigner>, SignError> + 'a>;
 
 /// One open station: home, config, store, clock and (on demand) the station key.
 pub struct Station<'a> {
@@ -377,10 +374,7 @@ impl<'a> Station<'a> {
             };
             tx.set_application_decision(id, next.as_str(), actor, reason.as_deref())?;
             let (kind, data) = match &reason {
-                Some(r) => (
-                    "application.rejected",
-                    json!({"from": current.as_str(), "reason": r}),
-                ),
+                Some(r) => ("application.rejected", json!({"from": current.as_str(), "reason": r})),
                 None => ("application.approved", json!({"from": current.as_str()})),
             };
             tx.append_event(kind, id, actor, data)?;
@@ -515,12 +509,7 @@ pub fn subject_facts(form: &ApplicationForm) -> SubjectFacts {
         dns_names: form
             .system
             .as_ref()
-            .map(|s| {
-                s.dns_names
-                    .iter()
-                    .map(|d| d.trim().to_lowercase())
-                    .collect()
-            })
+            .map(|s| s.dns_names.iter().map(|d| d.trim().to_lowercase()).collect())
             .unwrap_or_default(),
     }
 }

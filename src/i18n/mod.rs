@@ -89,9 +89,7 @@ pub struct Messages {
 
 impl std::fmt::Debug for Messages {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Messages")
-            .field("lang", &self.lang)
-            .finish()
+        f.debug_struct("Messages").field("lang", &self.lang).finish()
     }
 }
 
@@ -106,11 +104,7 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
             Lang::En => cat.en,
         };
         let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(_, errors)| {
-            panic!(
-                "{}.ftl ({}) does not parse: {errors:?}",
-                cat.name,
-                lang.code()
-            )
+            panic!("{}.ftl ({}) does not parse: {errors:?}", cat.name, lang.code())
         });
         bundle
             .add_resource(resource)
@@ -244,9 +238,6 @@ mod tests {
 
     #[test]
     fn unknown_ids_come_back_as_the_id() {
-        assert_eq!(
-            Messages::new(Lang::Id).text("no-such-id", &[]),
-            "no-such-id"
-        );
+        assert_eq!(Messages::new(Lang::Id).text("no-such-id", &[]), "no-such-id");
     }
 }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod home;
 pub mod i18n;
 pub mod ports;
+pub mod receipt;
 pub mod secret;
 pub mod service;
 pub mod store;

@@ -902,6 +902,62 @@ mod tests {
             .collect()
     }
 
+    /// The worked example of `docs/formats/ledger.md` (run with `--nocapture` to print it).
+    #[test]
+    fn worked_example_two_event_ledger_is_stable() {
+        let signer = TestSigner::from_seed(1);
+        let events = [
+            Event {
+                seq: 1,
+                time: datetime!(2025-03-01 08:00:00.000 UTC),
+                kind: "application.submitted".into(),
+                subject: "APP-000001".into(),
+                actor: "officer:1985".into(),
+                data: json!({"name": "Siti", "dept": "Disdukcapil"}),
+            },
+            Event {
+                seq: 2,
+                time: datetime!(2025-03-01 08:05:00.250 UTC),
+                kind: "application.approved".into(),
+                subject: "APP-000001".into(),
+                actor: "officer:1990".into(),
+                data: json!({}),
+            },
+        ];
+        let mut prev = GENESIS;
+        let mut rows = Vec::new();
+        for e in &events {
+            let body = encode_event(e).unwrap();
+            let hash = chain_hash(&prev, &body);
+            println!(
+                "event {} body ({} bytes): {}",
+                e.seq,
+                body.len(),
+                hex::encode(&body)
+            );
+            println!("event {} hash: {}", e.seq, hex::encode(hash));
+            rows.push((e.seq, body, hash));
+            prev = hash;
+        }
+        let cp = sign(&signer, 2, prev);
+        println!("checkpoint message: {}", hex::encode(cp.message()));
+        println!(
+            "station SPKI: {}",
+            hex::encode(signer.public_key_spki_der())
+        );
+        println!("key_id: {}", signer.key_id());
+        println!("signature: {}", hex::encode(&cp.signature));
+        println!(
+            "{}",
+            CheckpointFile::new(&cp, &signer.public_key_spki_der()).to_json()
+        );
+        let keys = [TrustedKey::from_spki_der(&signer.public_key_spki_der()).unwrap()];
+        assert_eq!(verify_chain(rows, &[cp], &keys).unwrap().head, prev);
+        assert_eq!(hex::encode(prev), PINNED_HEAD);
+    }
+
+    const PINNED_HEAD: &str = "2c84229337260301a5e90d463935523c91260145c0d5a06fadc96278ee07c75f";
+
     #[test]
     fn an_event_decodes_back_to_itself() {
         let e = event(7);

@@ -42,8 +42,8 @@ pub enum StoreError {
     VerifierPanicked,
 }
 
-/// Status given to nothing by the store: statuses are the application domain's business.
-/// A new application to insert; its id (`APP-000001`, …) is allocated by the store.
+/// A new application to insert; its id (`APP-000001`, …) is allocated by the store. Status
+/// values belong to the application domain; the store keeps them as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewApplication {
     pub kind: String,

@@ -7,6 +7,9 @@
 
 pub mod archive;
 pub mod bench;
+pub mod ca;
+pub mod certcheck;
+pub mod csr;
 pub mod domain;
 pub mod home;
 pub mod i18n;

@@ -4,6 +4,7 @@
 //! write goes through a unit of work ([`SqliteStore::unit_of_work`]) that seals the events it
 //! appended with a signed checkpoint before committing.
 
+pub mod ca;
 pub mod sqlite;
 
 pub use sqlite::{SqliteStore, UnitOfWork};

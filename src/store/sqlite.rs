@@ -20,8 +20,10 @@ use crate::domain::ledger::{
 use crate::ports::{CheckpointSigner, Clock};
 
 /// Versioned migrations, applied in order; `PRAGMA user_version` records the last applied.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "001_initial", include_str!("schema/001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "001_initial", include_str!("schema/001_initial.sql")),
+    (2, "002_ca", include_str!("schema/002_ca.sql")),
+];
 
 /// The schema version this code writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -611,6 +613,11 @@ impl std::fmt::Debug for UnitOfWork<'_> {
 }
 
 impl UnitOfWork<'_> {
+    /// The open transaction, for other store modules (`store::ca`) to read and write through.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.tx
+    }
+
     /// The clock's time, truncated to the milliseconds the ledger keeps.
     pub fn now(&self) -> OffsetDateTime {
         ledger::truncate_to_millis(self.clock.now()).to_offset(time::UtcOffset::UTC)

@@ -520,7 +520,8 @@ fn certificates_that_do_not_fit_are_refused_with_the_right_check_error() {
         st.openssl_ok(&args);
         pem_to_der(&std::fs::read(st.path(out)).unwrap())
     };
-    let now = OffsetDateTime::now_utc();
+    // Checked "now", i.e. after OpenSSL issued the certificate: OpenSSL truncates notBefore
+    // to the second, so a time taken before signing could fall before it (flaky).
     let check = |der: &[u8], expected_spki: &[u8]| {
         certcheck::check(
             der,
@@ -528,9 +529,10 @@ fn certificates_that_do_not_fit_are_refused_with_the_right_check_error() {
             std::slice::from_ref(&anchor),
             expected_spki,
             &t,
-            now,
+            OffsetDateTime::now_utc(),
         )
     };
+    let now = OffsetDateTime::now_utc();
 
     // The right certificate passes: the refusals below are about one thing each.
     let good = sign(

@@ -196,7 +196,7 @@ fn read_documents(form: &ApplicationForm, base: &Path) -> (Vec<DocFile>, Vec<Pro
     for (kind, rel) in form.document_files() {
         let field = kind.file_field();
         if application::path_escapes_folder(rel) {
-            problems.push(Problem::document_file_outside(field, rel));
+            // `application::validate` already reports it (document.file_outside); never read it.
             continue;
         }
         let path = base.join(rel);

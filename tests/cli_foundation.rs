@@ -167,6 +167,13 @@ fn check_reports_every_problem_as_json_with_field_code_and_message() {
         }
         assert_ne!(p["message"], p["code"], "message missing for {p}");
     }
+    // Each problem once: a path outside the folder is not reported a second time when the
+    // documents are read.
+    let outside = problems
+        .iter()
+        .filter(|p| p["code"] == "document.file_outside")
+        .count();
+    assert_eq!(outside, 1, "{v}");
     let (code, v) = sb.json(&[
         "application",
         "check",

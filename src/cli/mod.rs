@@ -321,11 +321,15 @@ fn application(cli: &Cli, out: &Out, cmd: &ApplicationCmd) -> Result<Exit, CliEr
                 out.line(format!(
                     "  {}: {} ({})",
                     out.t("label-submitted", &[]),
-                    r.submitted_at,
+                    ts(&r.submitted_at),
                     r.submitted_by
                 ));
                 if let (Some(at), Some(by)) = (&r.decided_at, &r.decided_by) {
-                    out.line(format!("  {}: {at} ({by})", out.t("label-decided", &[])));
+                    out.line(format!(
+                        "  {}: {} ({by})",
+                        out.t("label-decided", &[]),
+                        ts(at)
+                    ));
                 }
                 if let Some(reason) = &r.decision_reason {
                     out.line(format!("  {}: {reason}", out.t("label-reason", &[])));
@@ -383,6 +387,12 @@ fn decide(cli: &Cli, out: &Out, id: &str, decision: &Decision) -> Result<Exit, C
     Ok(Exit::Ok)
 }
 
+/// A time as RFC 3339 (UTC), as people and scripts read it.
+fn ts(t: &time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
@@ -397,14 +407,14 @@ fn row_json(r: &kustodi::store::ApplicationRow) -> Value {
     json!({
         "id": r.id, "kind": r.kind, "status": r.status,
         "applicant_name": r.applicant_name, "department": r.department,
-        "submitted_at": r.submitted_at.to_string(), "submitted_by": r.submitted_by,
-        "decided_at": r.decided_at.map(|t| t.to_string()), "decided_by": r.decided_by,
+        "submitted_at": ts(&r.submitted_at), "submitted_by": r.submitted_by,
+        "decided_at": r.decided_at.as_ref().map(ts), "decided_by": r.decided_by,
         "decision_reason": r.decision_reason,
     })
 }
 
 fn event_json(e: &Event) -> Value {
-    json!({"seq": e.seq, "time": e.time.to_string(), "kind": e.kind, "subject": e.subject,
+    json!({"seq": e.seq, "time": ts(&e.time), "kind": e.kind, "subject": e.subject,
            "actor": e.actor, "data": e.data})
 }
 
@@ -461,7 +471,12 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
                 for e in &events {
                     out.line(format!(
                         "{:>6}  {}  {:<24} {:<12} {}  {}",
-                        e.seq, e.time, e.kind, e.subject, e.actor, e.data
+                        e.seq,
+                        ts(&e.time),
+                        e.kind,
+                        e.subject,
+                        e.actor,
+                        e.data
                     ));
                 }
             }

@@ -189,6 +189,11 @@ impl Archive {
 
     /// Recovers an escrowed secret with a custodian identity.
     pub fn recover(&self, name: &str, identity: &Identity) -> Result<Secret, ArchiveError> {
+        decrypt_with(identity, &self.read_stored(name)?, name)
+    }
+
+    /// The ciphertext of an archived file (only names inside the archive folder).
+    fn read_stored(&self, name: &str) -> Result<Vec<u8>, ArchiveError> {
         let path = self.safe_path(name)?;
         let ciphertext = std::fs::read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => ArchiveError::Missing {
@@ -199,7 +204,7 @@ impl Archive {
                 source: e,
             },
         })?;
-        decrypt_with(identity, &ciphertext, name)
+        Ok(ciphertext)
     }
 
     fn safe_path(&self, name: &str) -> Result<PathBuf, ArchiveError> {
@@ -214,17 +219,7 @@ impl Archive {
 
     /// Decrypts a stored file with a custodian identity and checks it against its hash.
     pub fn get(&self, name: &str, identity: &Identity) -> Result<Secret, ArchiveError> {
-        let path = self.safe_path(name)?;
-        let ciphertext = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ArchiveError::Missing {
-                name: name.to_owned(),
-            },
-            _ => ArchiveError::Io {
-                path: path.clone(),
-                source: e,
-            },
-        })?;
-        let plain = decrypt_with(identity, &ciphertext, name)?;
+        let plain = decrypt_with(identity, &self.read_stored(name)?, name)?;
         if format!("{}.age", sha256_hex(plain.expose())) != name {
             return Err(ArchiveError::HashMismatch {
                 name: name.to_owned(),

@@ -1,13 +1,11 @@
 //! The `kustodi` command line: parses arguments, calls the service, prints text or JSON.
 
 pub mod args;
-pub mod errors;
 pub mod output;
-pub mod station_key;
+pub mod sandbox;
 
 use std::path::Path;
 
-use fluent_bundle::FluentValue;
 use kustodi::domain::application::Decision;
 use kustodi::domain::ledger::Event;
 use kustodi::domain::problem::Problem;
@@ -19,7 +17,7 @@ use kustodi::store::ApplicationFilter;
 use serde_json::{Value, json};
 
 use args::*;
-use errors::from_service;
+use kustodi::errors::{self as errors, from_service};
 use output::{CliError, Exit, Out};
 
 /// Runs one command; returns the exit code.
@@ -58,17 +56,12 @@ fn home(cli: &Cli) -> Result<Home, CliError> {
 }
 
 fn open_station(cli: &Cli) -> Result<Station<'static>, CliError> {
-    let home = home(cli)?;
-    let config = home
-        .load_config()
-        .map_err(|e| from_service(ServiceError::Home(e)))?;
-    let factory = station_key::factory(home.clone(), config);
-    Station::open(home, Box::new(SystemClock), factory).map_err(from_service)
+    kustodi::station_key::open_station(home(cli)?, Box::new(SystemClock)).map_err(from_service)
 }
 
 fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
     match &cli.command {
-        Command::Sandbox(cmd) => station_key::sandbox(cli, out, cmd),
+        Command::Sandbox(cmd) => sandbox::sandbox(cli, out, cmd),
         Command::Application(cmd) => application(cli, out, cmd),
         Command::Ledger(cmd) => ledger(cli, out, cmd),
         Command::CertProfile(CertProfileCmd::Show { id, algorithm }) => {
@@ -81,11 +74,19 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
             } else {
                 let subject: Vec<String> =
                     t.subject.iter().map(|(a, v)| format!("{a}={v}")).collect();
-                out.line(format!("{}: {}", out.t("label-subject", &[]), subject.join(", ")));
+                out.line(format!(
+                    "{}: {}",
+                    out.t("label-subject", &[]),
+                    subject.join(", ")
+                ));
                 let join = |s: &std::collections::BTreeSet<String>| {
                     s.iter().cloned().collect::<Vec<_>>().join(", ")
                 };
-                out.line(format!("{}: {}", out.t("label-key-usage", &[]), join(&t.key_usage)));
+                out.line(format!(
+                    "{}: {}",
+                    out.t("label-key-usage", &[]),
+                    join(&t.key_usage)
+                ));
                 out.line(format!(
                     "{}: {}",
                     out.t("label-eku", &[]),
@@ -108,7 +109,7 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
         }
         Command::Profiles(ProfilesCmd::Check { dir }) => profiles_check(out, dir.as_deref()),
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
-            station_key::bench_ledger(cli, out, *events, *batch)
+            sandbox::bench_ledger(cli, out, *events, *batch)
         }
     }
 }
@@ -127,10 +128,12 @@ fn profiles_check(out: &Out, dir: Option<&Path>) -> Result<Exit, CliError> {
     };
     match result {
         Ok(summaries) => {
-            out.json(&json!({"valid": true, "profiles": summaries.iter().map(|s| json!({
+            out.json(
+                &json!({"valid": true, "profiles": summaries.iter().map(|s| json!({
                 "file": s.file, "id": s.id, "name": s.name, "vendor": s.vendor,
                 "priority": s.priority, "generic": s.generic, "fallback": s.fallback,
-                "advisories": s.advisories})).collect::<Vec<_>>()}));
+                "advisories": s.advisories})).collect::<Vec<_>>()}),
+            );
             for s in &summaries {
                 let adv = if s.advisories.is_empty() {
                     "-".to_owned()
@@ -156,12 +159,7 @@ fn profiles_check(out: &Out, dir: Option<&Path>) -> Result<Exit, CliError> {
 
 /// A problem as text in the user's language.
 pub fn problem_message(out: &Out, p: &Problem) -> String {
-    let args: Vec<(&str, FluentValue<'_>)> = p
-        .args
-        .iter()
-        .map(|(k, v)| (*k, FluentValue::from(v.as_str())))
-        .collect();
-    out.msg.get(&p.message_id(), &args)
+    errors::problem_text(&out.msg, p)
 }
 
 fn problems_json(out: &Out, problems: &[Problem]) -> Value {
@@ -176,7 +174,11 @@ fn problems_json(out: &Out, problems: &[Problem]) -> Value {
 fn print_problems(out: &Out, problems: &[Problem]) {
     for p in problems {
         let field = if p.field.is_empty() { "-" } else { &p.field };
-        out.line(format!("  ✗ {field} [{}]: {}", p.code, problem_message(out, p)));
+        out.line(format!(
+            "  ✗ {field} [{}]: {}",
+            p.code,
+            problem_message(out, p)
+        ));
     }
 }
 
@@ -186,7 +188,7 @@ fn application(cli: &Cli, out: &Out, cmd: &ApplicationCmd) -> Result<Exit, CliEr
             let station = open_station(cli)?;
             let checked = match station.check_application(file) {
                 Ok(c) => c,
-                Err(ServiceError::Form(e)) => return Err(errors::form_error(out, &e)),
+                Err(ServiceError::Form(e)) => return Err(errors::form_error(&out.msg, &e)),
                 Err(e) => return Err(from_service(e)),
             };
             let valid = checked.problems.is_empty();
@@ -224,7 +226,7 @@ fn application(cli: &Cli, out: &Out, cmd: &ApplicationCmd) -> Result<Exit, CliEr
                     print_problems(out, &problems);
                     Ok(Exit::Refused)
                 }
-                Err(ServiceError::Form(e)) => Err(errors::form_error(out, &e)),
+                Err(ServiceError::Form(e)) => Err(errors::form_error(&out.msg, &e)),
                 Err(e) => Err(from_service(e)),
             }
         }
@@ -285,13 +287,25 @@ fn application(cli: &Cli, out: &Out, cmd: &ApplicationCmd) -> Result<Exit, CliEr
             } else {
                 let r = &view.row;
                 out.line(format!("{}  [{}]  {}", r.id, r.kind, r.status));
-                out.line(format!("  {}: {}", out.t("label-name", &[]), r.applicant_name));
-                out.line(format!("  {}: {}", out.t("label-department", &[]), r.department));
+                out.line(format!(
+                    "  {}: {}",
+                    out.t("label-name", &[]),
+                    r.applicant_name
+                ));
+                out.line(format!(
+                    "  {}: {}",
+                    out.t("label-department", &[]),
+                    r.department
+                ));
                 if let Some(e) = &form.applicant.email {
                     out.line(format!("  e-mail: {e}"));
                 }
                 let uses: Vec<&str> = form.uses.iter().map(|u| u.as_str()).collect();
-                out.line(format!("  {}: {}", out.t("label-uses", &[]), uses.join(", ")));
+                out.line(format!(
+                    "  {}: {}",
+                    out.t("label-uses", &[]),
+                    uses.join(", ")
+                ));
                 out.line(format!(
                     "  {}: {} ({})",
                     out.t("label-submitted", &[]),
@@ -404,7 +418,11 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
                     };
                     out.say(
                         id,
-                        &[("events", &events), ("checkpoints", &checkpoints), ("head", &head)],
+                        &[
+                            ("events", &events),
+                            ("checkpoints", &checkpoints),
+                            ("head", &head),
+                        ],
                     );
                     Ok(Exit::Ok)
                 }
@@ -438,9 +456,4 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
             Ok(Exit::Ok)
         }
     }
-}
-
-/// Exposed for the sandbox module.
-pub(crate) fn path_arg(p: &Path) -> String {
-    p.display().to_string()
 }

@@ -267,10 +267,10 @@ impl Profiles {
         for (attr, pattern) in &kind.subject {
             subject.push((attr.clone(), fill(pattern, facts)?));
         }
-        if kind.subject_serial == SubjectSerial::Nip {
-            if let Some(nip) = facts.nip.as_deref().filter(|n| !n.is_empty()) {
-                subject.push(("serialNumber".to_owned(), format!("NIP:{nip}")));
-            }
+        if kind.subject_serial == SubjectSerial::Nip
+            && let Some(nip) = facts.nip.as_deref().filter(|n| !n.is_empty())
+        {
+            subject.push(("serialNumber".to_owned(), format!("NIP:{nip}")));
         }
         let ec = algorithm.starts_with('p');
         let mut key_usage = BTreeSet::new();

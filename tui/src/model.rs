@@ -12,11 +12,13 @@ use time::OffsetDateTime;
 
 use crate::text::{Text, Texts};
 
+/// Lines of the notice area (message, and for errors what to do).
+pub const NOTICE_LINES: u16 = 3;
 /// Fixed lines of the queue screen around its rows: header 2, tabs 1, column titles 1,
-/// notice 2, footer 2.
-pub const QUEUE_CHROME_LINES: u16 = 8;
+/// notice 3, footer 2.
+pub const QUEUE_CHROME_LINES: u16 = 9;
 /// Fixed lines of the wizard, detail and ledger screens around their scrolling body.
-pub const BODY_CHROME_LINES: u16 = 7;
+pub const BODY_CHROME_LINES: u16 = 8;
 
 /// The station as the header shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

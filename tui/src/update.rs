@@ -455,7 +455,7 @@ fn wizard_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                     vec![]
                 }
                 KeyCode::PageDown => {
-                    w.scroll = w.scroll.saturating_add(model.size.1 / 2);
+                    w.scroll = w.scroll.saturating_add(model.size.1 / 2).min(200);
                     vec![]
                 }
                 KeyCode::PageUp => {

@@ -27,7 +27,7 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
                 Ok(c) => match c.form {
                     Some(form) => CheckOutcome::Form {
                         form: Box::new(form),
-                        problems: c.problems,
+                        problems: dedup(c.problems),
                     },
                     None => CheckOutcome::Failed(from_service(ServiceError::Invalid(c.problems))),
                 },
@@ -82,6 +82,19 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
                 .map_err(from_service),
         ),
     }
+}
+
+/// The same problem can be found twice (by the form rules and by the document reader).
+fn dedup(
+    problems: Vec<kustodi::domain::problem::Problem>,
+) -> Vec<kustodi::domain::problem::Problem> {
+    let mut out: Vec<kustodi::domain::problem::Problem> = Vec::with_capacity(problems.len());
+    for p in problems {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn hex_head(head: &[u8]) -> String {

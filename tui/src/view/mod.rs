@@ -47,16 +47,17 @@ pub fn view(model: &Model, frame: &mut Frame) {
     let area = frame.area();
     let msg = model.texts.of(model.lang);
     let v = View { model, msg };
-    if area.height < 4 || area.width < 20 {
+    if area.height < 10 || area.width < 40 {
         frame.render_widget(Paragraph::new(msg.text("desk-too-small", &[])), area);
         return;
     }
     v.header(frame, Rect::new(area.x, area.y, area.width, 2));
+    let notice_h = crate::model::NOTICE_LINES;
     let body = Rect::new(
         area.x,
         area.y + 2,
         area.width,
-        area.height.saturating_sub(6),
+        area.height.saturating_sub(4 + notice_h),
     );
     match model.screen {
         Screen::Queue => queue::draw(&v, frame, body),
@@ -65,7 +66,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Screen::Ledger => detail::draw_ledger(&v, frame, body),
         Screen::Issuance => detail::draw_issuance(&v, frame, body),
     }
-    let notice = Rect::new(area.x, area.bottom() - 4, area.width, 2);
+    let notice = Rect::new(area.x, area.bottom() - 2 - notice_h, area.width, notice_h);
     v.notice(frame, notice);
     let footer = Rect::new(area.x, area.bottom() - 2, area.width, 2);
     v.footer(frame, footer);
@@ -164,23 +165,19 @@ impl View<'_> {
             };
             let text = format!("{mark}{}", n.text.render(self.msg));
             let hint = n.error.as_ref().and_then(|e| hint_text(e, self.msg));
-            match hint {
-                Some(h) => {
-                    lines.push(Line::styled(fit(&text, w), style));
-                    lines.push(Line::from(fit(
-                        &format!("  {}: {h}", self.t("label-hint")),
-                        w,
-                    )));
-                }
-                None => {
-                    for l in wrap(&text, w, 2) {
-                        lines.push(Line::styled(l, style));
-                    }
-                }
+            let room = area.height as usize - usize::from(hint.is_some());
+            for l in wrap(&text, w, room) {
+                lines.push(Line::styled(l, style));
+            }
+            if let Some(h) = hint {
+                lines.push(Line::from(fit(
+                    &format!("  {}: {h}", self.t("label-hint")),
+                    w,
+                )));
             }
         }
         if let Some(job) = m.busy()
-            && lines.len() < 2
+            && lines.len() < area.height as usize
         {
             let s = SPINNER[m.spinner % SPINNER.len()];
             lines.push(Line::styled(

@@ -330,7 +330,9 @@ pub(super) fn form_lines(
         v.t("desk-field-department"),
         opt(&a.department),
     ));
-    if a.position_title.is_some() {
+    if a.position_title.is_some()
+        || form.kind == kustodi::domain::application::CertificateKind::Position
+    {
         rows.push((
             "applicant.position_title",
             v.t("desk-field-position"),

@@ -109,6 +109,12 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
             }
             None => fit("  …", w),
         };
+        // The marker keeps the selection visible on monochrome terminals too.
+        let line = if i == q.cursor {
+            format!("›{}", line.strip_prefix(' ').unwrap_or(&line))
+        } else {
+            line
+        };
         let style = if i == q.cursor && !q.searching {
             selected()
         } else if i == q.cursor {

@@ -1529,7 +1529,12 @@ mod tests {
                     })?;
                 }
                 tx.set_application_decision("APP-000002", "approved", "officer:1", None)?;
-                tx.append_event(kinds::APPLICATION_SUBMITTED, "APP-000001", OFFICER, json!({}))
+                tx.append_event(
+                    kinds::APPLICATION_SUBMITTED,
+                    "APP-000001",
+                    OFFICER,
+                    json!({}),
+                )
             })
             .unwrap();
         let q = |status: Option<&str>, search: Option<&str>, offset| ApplicationQuery {
@@ -1543,15 +1548,31 @@ mod tests {
             rows.into_iter().map(|r| r.id).collect()
         };
         assert_eq!(ids(&q(None, None, 1)), ["APP-000002", "APP-000003"]);
-        assert_eq!(ids(&q(Some("submitted"), None, 0)), ["APP-000001", "APP-000003"]);
-        assert_eq!(ids(&q(None, Some("KOMINFO"), 0)), ["APP-000001", "APP-000003"]);
+        assert_eq!(
+            ids(&q(Some("submitted"), None, 0)),
+            ["APP-000001", "APP-000003"]
+        );
+        assert_eq!(
+            ids(&q(None, Some("KOMINFO"), 0)),
+            ["APP-000001", "APP-000003"]
+        );
         assert_eq!(ids(&q(Some("submitted"), Some("agus"), 0)), ["APP-000003"]);
         assert_eq!(ids(&q(None, Some("000002"), 0)), ["APP-000002"]);
         // LIKE wildcards in the search text are taken literally.
         assert_eq!(ids(&q(None, Some("100%_"), 0)), ["APP-000002"]);
         assert_eq!(ids(&q(None, Some("_"), 0)), ["APP-000002"]);
-        assert_eq!(st.store.count_applications(&q(None, Some("dis"), 0)).unwrap(), 3);
-        assert_eq!(st.store.count_applications(&q(Some("approved"), None, 0)).unwrap(), 1);
+        assert_eq!(
+            st.store
+                .count_applications(&q(None, Some("dis"), 0))
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            st.store
+                .count_applications(&q(Some("approved"), None, 0))
+                .unwrap(),
+            1
+        );
         let mut counts = st.store.application_counts().unwrap();
         counts.sort();
         assert_eq!(counts, [("approved".into(), 1), ("submitted".into(), 2)]);

@@ -2,7 +2,7 @@
 //!
 //! Layers: [`domain`] (pure rules of the regulation, no I/O), [`ports`] (traits for side
 //! effects), adapters ([`archive`], [`home`], [`store`], [`token`]), use cases ([`service`])
-//! and the CLI in `main.rs`.
+//! and the CLI in `main.rs`. [`errors`] and [`station_key`] are shared by the CLI and the desk.
 #![forbid(unsafe_code)]
 
 pub mod archive;
@@ -11,11 +11,13 @@ pub mod ca;
 pub mod certcheck;
 pub mod csr;
 pub mod domain;
+pub mod errors;
 pub mod home;
 pub mod i18n;
 pub mod ports;
 pub mod receipt;
 pub mod secret;
 pub mod service;
+pub mod station_key;
 pub mod store;
 pub mod token;

@@ -4,7 +4,6 @@
 mod cli;
 
 use clap::Parser;
-use kustodi::home::Home;
 
 fn main() -> std::process::ExitCode {
     let args = cli::args::Cli::parse();
@@ -17,13 +16,7 @@ fn main() -> std::process::ExitCode {
 /// and from nowhere else. The home's config names it; export it before anything else runs.
 #[allow(unsafe_code)]
 fn export_softhsm_conf(args: &cli::args::Cli) {
-    if std::env::var_os(kustodi::token::softhsm::SOFTHSM_CONF_ENV).is_some() {
-        return;
-    }
-    let Ok(home) = Home::locate(args.home.clone()) else {
-        return;
-    };
-    if let Some(conf) = cli::station_key::softhsm_conf_for(&home) {
+    if let Some(conf) = kustodi::station_key::softhsm_conf_to_export(args.home.clone()) {
         // SAFETY: called first thing in `main`, before any thread is spawned and before any
         // library reads the environment, so nothing can read it concurrently.
         unsafe { std::env::set_var(kustodi::token::softhsm::SOFTHSM_CONF_ENV, conf) };

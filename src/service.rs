@@ -18,8 +18,8 @@ use crate::domain::profile::{CertificateTemplate, ProfileError, Profiles, Subjec
 use crate::home::{Config, Home, HomeError};
 use crate::ports::{CheckpointSigner, Clock, SignError};
 use crate::store::{
-    ApplicationFilter, ApplicationRow, DocumentRow, NewApplication, NewDocument, SqliteStore,
-    StoreError,
+    ApplicationFilter, ApplicationQuery, ApplicationRow, ApplicationSummary, DocumentRow,
+    NewApplication, NewDocument, SqliteStore, StoreError,
 };
 
 /// Largest application form accepted (a form is a few kilobytes).
@@ -399,6 +399,24 @@ impl<'a> Station<'a> {
         filter: &ApplicationFilter,
     ) -> Result<Vec<ApplicationRow>, ServiceError> {
         Ok(self.store.list_applications(filter)?)
+    }
+
+    /// One page of the application queue (status and search filter, oldest first).
+    pub fn application_summaries(
+        &self,
+        query: &ApplicationQuery,
+    ) -> Result<Vec<ApplicationSummary>, ServiceError> {
+        Ok(self.store.application_summaries(query)?)
+    }
+
+    /// How many applications match `query` (limit and offset ignored).
+    pub fn count_applications(&self, query: &ApplicationQuery) -> Result<u64, ServiceError> {
+        Ok(self.store.count_applications(query)?)
+    }
+
+    /// The number of applications in each status.
+    pub fn application_counts(&self) -> Result<Vec<(String, u64)>, ServiceError> {
+        Ok(self.store.application_counts()?)
     }
 
     /// The stored form of an application.

@@ -1,13 +1,11 @@
 //! The `kustodi` command line: parses arguments, calls the service, prints text or JSON.
 
 pub mod args;
-pub mod errors;
 pub mod output;
-pub mod station_key;
+pub mod sandbox;
 
 use std::path::Path;
 
-use fluent_bundle::FluentValue;
 use kustodi::domain::application::Decision;
 use kustodi::domain::ledger::Event;
 use kustodi::domain::problem::Problem;
@@ -19,7 +17,7 @@ use kustodi::store::ApplicationFilter;
 use serde_json::{Value, json};
 
 use args::*;
-use errors::from_service;
+use kustodi::errors::{self as errors, from_service};
 use output::{CliError, Exit, Out};
 
 /// Runs one command; returns the exit code.
@@ -58,17 +56,12 @@ fn home(cli: &Cli) -> Result<Home, CliError> {
 }
 
 fn open_station(cli: &Cli) -> Result<Station<'static>, CliError> {
-    let home = home(cli)?;
-    let config = home
-        .load_config()
-        .map_err(|e| from_service(ServiceError::Home(e)))?;
-    let factory = station_key::factory(home.clone(), config);
-    Station::open(home, Box::new(SystemClock), factory).map_err(from_service)
+    kustodi::station_key::open_station(home(cli)?, Box::new(SystemClock)).map_err(from_service)
 }
 
 fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
     match &cli.command {
-        Command::Sandbox(cmd) => station_key::sandbox(cli, out, cmd),
+        Command::Sandbox(cmd) => sandbox::sandbox(cli, out, cmd),
         Command::Application(cmd) => application(cli, out, cmd),
         Command::Ledger(cmd) => ledger(cli, out, cmd),
         Command::CertProfile(CertProfileCmd::Show { id, algorithm }) => {
@@ -116,7 +109,7 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
         }
         Command::Profiles(ProfilesCmd::Check { dir }) => profiles_check(out, dir.as_deref()),
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
-            station_key::bench_ledger(cli, out, *events, *batch)
+            sandbox::bench_ledger(cli, out, *events, *batch)
         }
     }
 }
@@ -166,12 +159,7 @@ fn profiles_check(out: &Out, dir: Option<&Path>) -> Result<Exit, CliError> {
 
 /// A problem as text in the user's language.
 pub fn problem_message(out: &Out, p: &Problem) -> String {
-    let args: Vec<(&str, FluentValue<'_>)> = p
-        .args
-        .iter()
-        .map(|(k, v)| (*k, FluentValue::from(v.as_str())))
-        .collect();
-    out.msg.get(&p.message_id(), &args)
+    errors::problem_text(&out.msg, p)
 }
 
 fn problems_json(out: &Out, problems: &[Problem]) -> Value {
@@ -200,7 +188,7 @@ fn application(cli: &Cli, out: &Out, cmd: &ApplicationCmd) -> Result<Exit, CliEr
             let station = open_station(cli)?;
             let checked = match station.check_application(file) {
                 Ok(c) => c,
-                Err(ServiceError::Form(e)) => return Err(errors::form_error(out, &e)),
+                Err(ServiceError::Form(e)) => return Err(errors::form_error(&out.msg, &e)),
                 Err(e) => return Err(from_service(e)),
             };
             let valid = checked.problems.is_empty();
@@ -238,7 +226,7 @@ fn application(cli: &Cli, out: &Out, cmd: &ApplicationCmd) -> Result<Exit, CliEr
                     print_problems(out, &problems);
                     Ok(Exit::Refused)
                 }
-                Err(ServiceError::Form(e)) => Err(errors::form_error(out, &e)),
+                Err(ServiceError::Form(e)) => Err(errors::form_error(&out.msg, &e)),
                 Err(e) => Err(from_service(e)),
             }
         }

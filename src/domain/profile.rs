@@ -134,12 +134,7 @@ pub struct CertificateTemplate {
     pub algorithms: Vec<String>,
 }
 
-fn check_in(
-    at: &str,
-    what: &'static str,
-    value: &str,
-    allowed: &[&str],
-) -> Result<(), ProfileError> {
+fn check_in(at: &str, what: &'static str, value: &str, allowed: &[&str]) -> Result<(), ProfileError> {
     if allowed.contains(&value) {
         Ok(())
     } else {
@@ -258,13 +253,10 @@ impl Profiles {
         facts: &SubjectFacts,
         algorithm: &str,
     ) -> Result<CertificateTemplate, ProfileError> {
-        let kind = self
-            .kinds
-            .get(&facts.kind)
-            .ok_or_else(|| ProfileError::Missing {
-                what: "certificate kind",
-                name: facts.kind.clone(),
-            })?;
+        let kind = self.kinds.get(&facts.kind).ok_or_else(|| ProfileError::Missing {
+            what: "certificate kind",
+            name: facts.kind.clone(),
+        })?;
         if !kind.algorithms.iter().any(|a| a == algorithm) {
             return Err(ProfileError::Invalid {
                 at: format!("kind.{}", facts.kind),
@@ -275,10 +267,9 @@ impl Profiles {
         for (attr, pattern) in &kind.subject {
             subject.push((attr.clone(), fill(pattern, facts)?));
         }
-        if let (SubjectSerial::Nip, Some(nip)) = (
-            kind.subject_serial,
-            facts.nip.as_deref().filter(|n| !n.is_empty()),
-        ) {
+        if kind.subject_serial == SubjectSerial::Nip
+            && let Some(nip) = facts.nip.as_deref().filter(|n| !n.is_empty())
+        {
             subject.push(("serialNumber".to_owned(), format!("NIP:{nip}")));
         }
         let ec = algorithm.starts_with('p');
@@ -301,12 +292,10 @@ impl Profiles {
             sans.extend(profile.san.iter().copied());
         }
         let san_email = if sans.contains(&SanSource::Email) {
-            vec![
-                facts
-                    .email
-                    .clone()
-                    .ok_or(ProfileError::MissingFact { field: "email" })?,
-            ]
+            vec![facts
+                .email
+                .clone()
+                .ok_or(ProfileError::MissingFact { field: "email" })?]
         } else {
             vec![]
         };
@@ -421,10 +410,7 @@ mod tests {
         let t = profiles()
             .template(&asn("position", &["signature"]), "p256")
             .unwrap();
-        assert!(
-            t.subject
-                .contains(&("title".into(), "Kepala Bidang Persandian".into()))
-        );
+        assert!(t.subject.contains(&("title".into(), "Kepala Bidang Persandian".into())));
     }
 
     #[test]
@@ -474,18 +460,11 @@ mod tests {
         let bad = DEFAULT_PROFILES.replace("{department}", "{departement}");
         assert!(matches!(
             Profiles::parse(&bad, KINDS, USES),
-            Err(ProfileError::Unknown {
-                what: "placeholder",
-                ..
-            })
+            Err(ProfileError::Unknown { what: "placeholder", .. })
         ));
         assert_eq!(
-            Profiles::parse(
-                DEFAULT_PROFILES,
-                &["individual", "position", "system", "x"],
-                USES
-            )
-            .unwrap_err(),
+            Profiles::parse(DEFAULT_PROFILES, &["individual", "position", "system", "x"], USES)
+                .unwrap_err(),
             ProfileError::Missing {
                 what: "certificate kind",
                 name: "x".into()

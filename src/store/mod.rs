@@ -92,6 +92,28 @@ impl Default for ApplicationFilter {
     }
 }
 
+/// A page of the application queue ([`SqliteStore::application_summaries`]): oldest first,
+/// optionally only one status and only applications whose id, applicant name or department
+/// contains `search` (ASCII case-insensitive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationQuery {
+    pub status: Option<String>,
+    pub search: Option<String>,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// The columns of an application a queue shows (no form).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationSummary {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub applicant_name: String,
+    pub department: String,
+    pub submitted_at: OffsetDateTime,
+}
+
 /// A document to attach to an application (the file itself lives in the archive).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDocument {

@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{
-    ApplicationFilter, ApplicationRow, DocumentRow, NewApplication, NewDocument, StationKeyRow,
-    StoreError,
+    ApplicationFilter, ApplicationQuery, ApplicationRow, ApplicationSummary, DocumentRow,
+    NewApplication, NewDocument, StationKeyRow, StoreError,
 };
 use crate::domain::ledger::{
     self, ChainVerifier, Checkpoint, CheckpointFile, Event, GENESIS, Hash, TrustedKey, VerifyError,
@@ -154,6 +154,70 @@ impl SqliteStore {
 
     pub fn documents_of(&self, application_id: &str) -> Result<Vec<DocumentRow>, StoreError> {
         documents_of(&self.conn, application_id)
+    }
+
+    /// One page of the queue (see [`ApplicationQuery`]). Uses the status index; a search
+    /// scans the table (about 10⁵ rows in tens of milliseconds).
+    pub fn application_summaries(
+        &self,
+        q: &ApplicationQuery,
+    ) -> Result<Vec<ApplicationSummary>, StoreError> {
+        let (filter, mut args) = query_filter(q);
+        args.push(i64::from(q.limit).into());
+        args.push(sql_int(q.offset)?.into());
+        let sql = format!(
+            "SELECT id, kind, status, applicant_name, department, submitted_at \
+             FROM applications{filter} ORDER BY num LIMIT ? OFFSET ?"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut out = Vec::with_capacity(q.limit as usize);
+        for row in rows {
+            let (id, kind, status, applicant_name, department, at) = row?;
+            out.push(ApplicationSummary {
+                id,
+                kind,
+                status,
+                applicant_name,
+                department,
+                submitted_at: parse_time(&at)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// How many applications match `q` (its `limit` and `offset` are ignored).
+    pub fn count_applications(&self, q: &ApplicationQuery) -> Result<u64, StoreError> {
+        let (filter, args) = query_filter(q);
+        let sql = format!("SELECT COUNT(*) FROM applications{filter}");
+        let n: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The number of applications in each status (statuses without any are left out).
+    pub fn application_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT status, COUNT(*) FROM applications GROUP BY status")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = vec![];
+        for row in rows {
+            let (status, n) = row?;
+            out.push((status, n.max(0) as u64));
+        }
+        Ok(out)
     }
 
     /// Events whose sequence numbers fall in `range`, decoded from their stored bodies.
@@ -571,6 +635,40 @@ fn list_applications(
         out.push(application_row(row?)?);
     }
     Ok(out)
+}
+
+/// The WHERE clause of an [`ApplicationQuery`] and its arguments.
+fn query_filter(q: &ApplicationQuery) -> (String, Vec<rusqlite::types::Value>) {
+    let mut conds = vec![];
+    let mut args: Vec<rusqlite::types::Value> = vec![];
+    if let Some(status) = &q.status {
+        conds.push("status = ?");
+        args.push(status.clone().into());
+    }
+    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let mut pattern = String::with_capacity(search.len() + 2);
+        pattern.push('%');
+        for c in search.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        conds.push(
+            "(id LIKE ? ESCAPE '\\' OR applicant_name LIKE ? ESCAPE '\\' \
+             OR department LIKE ? ESCAPE '\\')",
+        );
+        for _ in 0..3 {
+            args.push(pattern.clone().into());
+        }
+    }
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    (filter, args)
 }
 
 fn documents_of(conn: &Connection, application_id: &str) -> Result<Vec<DocumentRow>, StoreError> {
@@ -1422,6 +1520,72 @@ mod tests {
             form_json: r#"{"nip":"198503012010011001"}"#.into(),
             submitted_by: OFFICER.into(),
         }
+    }
+
+    #[test]
+    fn queue_pages_filter_by_status_and_search_name_id_or_department() {
+        let mut st = station();
+        st.store
+            .unit_of_work(&st.signer, &CLOCK, |tx| {
+                for (name, dept) in [
+                    ("Siti Rahmawati", "Diskominfosantik"),
+                    ("Budi 100%_Santoso", "Disdukcapil"),
+                    ("Agus Salim", "Diskominfosantik"),
+                ] {
+                    tx.insert_application(&NewApplication {
+                        applicant_name: name.into(),
+                        department: dept.into(),
+                        ..new_app()
+                    })?;
+                }
+                tx.set_application_decision("APP-000002", "approved", "officer:1", None)?;
+                tx.append_event(
+                    kinds::APPLICATION_SUBMITTED,
+                    "APP-000001",
+                    OFFICER,
+                    json!({}),
+                )
+            })
+            .unwrap();
+        let q = |status: Option<&str>, search: Option<&str>, offset| ApplicationQuery {
+            status: status.map(str::to_owned),
+            search: search.map(str::to_owned),
+            limit: 10,
+            offset,
+        };
+        let ids = |q: &ApplicationQuery| -> Vec<String> {
+            let rows = st.store.application_summaries(q).unwrap();
+            rows.into_iter().map(|r| r.id).collect()
+        };
+        assert_eq!(ids(&q(None, None, 1)), ["APP-000002", "APP-000003"]);
+        assert_eq!(
+            ids(&q(Some("submitted"), None, 0)),
+            ["APP-000001", "APP-000003"]
+        );
+        assert_eq!(
+            ids(&q(None, Some("KOMINFO"), 0)),
+            ["APP-000001", "APP-000003"]
+        );
+        assert_eq!(ids(&q(Some("submitted"), Some("agus"), 0)), ["APP-000003"]);
+        assert_eq!(ids(&q(None, Some("000002"), 0)), ["APP-000002"]);
+        // LIKE wildcards in the search text are taken literally.
+        assert_eq!(ids(&q(None, Some("100%_"), 0)), ["APP-000002"]);
+        assert_eq!(ids(&q(None, Some("_"), 0)), ["APP-000002"]);
+        assert_eq!(
+            st.store
+                .count_applications(&q(None, Some("dis"), 0))
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            st.store
+                .count_applications(&q(Some("approved"), None, 0))
+                .unwrap(),
+            1
+        );
+        let mut counts = st.store.application_counts().unwrap();
+        counts.sort();
+        assert_eq!(counts, [("approved".into(), 1), ("submitted".into(), 2)]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! The station key on its PKCS#11 token, the sandbox, and the ledger benchmark.
+//! The sandbox (`kustodi sandbox …`) and the ledger benchmark.
 //!
-//! This is the one place in the CLI that touches the token crate for the station itself; the
-//! service receives the key only as a [`CheckpointSigner`].
+//! Opening the station key itself lives in the library ([`kustodi::station_key`]), shared
+//! with the desk.
 
 use std::path::{Path, PathBuf};
 
@@ -12,24 +12,21 @@ use kustodi::home::{
     write_file,
 };
 use kustodi::ports::token::TokenError;
-use kustodi::ports::{CheckpointSigner, Clock, SignError, SystemClock};
+use kustodi::ports::{CheckpointSigner, Clock, SystemClock};
 use kustodi::secret::{Pin, Secret};
-use kustodi::service::{ServiceError, SignerFactory};
+use kustodi::service::ServiceError;
+use kustodi::station_key::{STATION_TOKEN_LABEL, open_station_key, open_station_key_on};
 use kustodi::store::SqliteStore;
 use kustodi::token::softhsm::{self, SOFTHSM_MODULE_PATH, SoftHsmConfig};
 use kustodi::token::station::{STATION_KEY_LABEL, StationKey};
 use serde_json::json;
 
 use super::args::{Cli, SandboxCmd, SandboxTokenCmd};
-use super::errors::from_service;
 use super::output::{CliError, Exit, Out};
+use kustodi::errors::from_service;
 
-/// Label of the sandbox's station token.
-pub const STATION_TOKEN_LABEL: &str = "kustodi-station";
 /// The SO PIN that new sandbox tokens "ship with" (public, like a vendor's factory default).
 pub const SANDBOX_FACTORY_SO_PIN: &str = "12345678";
-/// Environment variable that gives the station token PIN (takes precedence over the file).
-pub const STATION_PIN_ENV: &str = "KUSTODI_STATION_PIN";
 /// Example applications written into a new sandbox.
 const EXAMPLES: &[(&str, &[u8])] = &[
     (
@@ -69,64 +66,6 @@ const EXAMPLES: &[(&str, &[u8])] = &[
         include_bytes!("../../tests/data/applications/docs/delegation.pdf"),
     ),
 ];
-
-/// The SoftHSM2 config a home uses, if any: from its config, else (for a home about to be
-/// created) `HOME/softhsm2.conf`. The binary exports it as `SOFTHSM2_CONF` at start-up.
-pub fn softhsm_conf_for(home: &Home) -> Option<PathBuf> {
-    match home.load_config() {
-        Ok(c) => c.station_key.softhsm_conf.map(|p| home.resolve(&p)),
-        Err(_) => Some(home.root().join("softhsm2.conf")),
-    }
-}
-
-fn token_err(e: TokenError, label: &str) -> SignError {
-    match e {
-        TokenError::TokenNotFound { .. } => SignError::TokenNotFound {
-            label: label.to_owned(),
-        },
-        TokenError::ObjectNotFound { .. } => SignError::KeyNotFound {
-            label: label.to_owned(),
-        },
-        TokenError::PinIncorrect { .. } => SignError::PinIncorrect,
-        TokenError::PinLocked => SignError::PinLocked,
-        other => SignError::Token(other.to_string()),
-    }
-}
-
-fn station_pin(home: &Home, config: &Config) -> Result<Pin, SignError> {
-    if let Ok(pin) = std::env::var(STATION_PIN_ENV) {
-        return Ok(Pin::from_string(pin));
-    }
-    let path = config
-        .station_key
-        .pin_file
-        .as_ref()
-        .map(|p| home.resolve(p))
-        .ok_or_else(|| SignError::Token(format!("no station PIN: set {STATION_PIN_ENV}")))?;
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(&path)
-            .map_err(|e| SignError::Token(format!("cannot read {}: {e}", path.display())))?,
-    );
-    Ok(Pin::new(text.trim().to_owned()))
-}
-
-fn open_station_key(home: &Home, config: &Config) -> Result<StationKey, SignError> {
-    let label = &config.station_key.token_label;
-    let module = match &config.station_key.softhsm_conf {
-        Some(conf) => softhsm::load_softhsm(&config.station_key.module, home.resolve(conf)),
-        None => kustodi::token::pkcs11::Pkcs11Module::load(&config.station_key.module),
-    }
-    .map_err(|e| token_err(e, label))?;
-    let pin = station_pin(home, config)?;
-    StationKey::open(&module, label, &pin).map_err(|e| token_err(e, label))
-}
-
-/// Opens the station key when the service first needs to sign.
-pub fn factory(home: Home, config: Config) -> SignerFactory<'static> {
-    Box::new(move || {
-        open_station_key(&home, &config).map(|k| Box::new(k) as Box<dyn CheckpointSigner>)
-    })
-}
 
 fn random_pin(len: usize) -> Pin {
     use rand::RngExt;
@@ -184,7 +123,9 @@ pub fn sandbox(cli: &Cli, out: &Out, cmd: &SandboxCmd) -> Result<Exit, CliError>
             .map_err(token_cli_error)?;
             let mut store = SqliteStore::open(home.db_path())
                 .map_err(|e| from_service(ServiceError::Store(e)))?;
-            let signer = open_station_key(&home, &config).map_err(|e| from_service(e.into()))?;
+            // The module is initialised once per process: open the station key on it too.
+            let signer =
+                open_station_key_on(&module, &home, &config).map_err(|e| from_service(e.into()))?;
             store
                 .unit_of_work(&signer, &SystemClock, |tx| {
                     tx.append_event(

@@ -1,23 +1,110 @@
 //! Turns the library's typed errors into a message and a hint in the user's language.
+//!
+//! Shared by the CLI (which prints them, with exit codes) and the desk (which shows them in
+//! its notice area). (Moved here from the CLI's `errors.rs` and `output.rs`.)
 
-use kustodi::archive::ArchiveError;
-use kustodi::domain::application::FormError;
-use kustodi::domain::ledger::VerifyError;
-use kustodi::home::HomeError;
-use kustodi::ports::SignError;
-use kustodi::service::ServiceError;
-use kustodi::store::StoreError;
-use serde_json::json;
+use fluent_bundle::FluentValue;
+use serde_json::{Value, json};
 
-use super::output::{CliError, Out};
+use crate::archive::ArchiveError;
+use crate::domain::application::FormError;
+use crate::domain::ledger::VerifyError;
+use crate::domain::problem::Problem;
+use crate::home::HomeError;
+use crate::i18n::Messages;
+use crate::ports::SignError;
+use crate::service::ServiceError;
+use crate::store::StoreError;
+
+/// Process exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done.
+    Ok = 0,
+    /// A refusal: invalid application, refused transition, failed verification.
+    Refused = 1,
+    /// A usage, configuration or I/O error.
+    Failed = 2,
+}
+
+/// An error as a person reads it: what went wrong and what to do, by message id (the CLI
+/// prints it, the desk shows it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserError {
+    pub exit: Exit,
+    /// Stable code for scripts (`--json`), e.g. `not_found`.
+    pub code: &'static str,
+    /// Message id in the Fluent catalogue.
+    pub message: &'static str,
+    /// Message id of the hint (what to do next).
+    pub hint: Option<&'static str>,
+    pub args: Vec<(&'static str, String)>,
+    /// Extra structured data for `--json` (e.g. the problems of an application).
+    pub data: Option<Value>,
+}
+
+impl UserError {
+    pub fn new(exit: Exit, code: &'static str, message: &'static str) -> Self {
+        Self {
+            exit,
+            code,
+            message,
+            hint: None,
+            args: vec![],
+            data: None,
+        }
+    }
+    pub fn refused(code: &'static str, message: &'static str) -> Self {
+        Self::new(Exit::Refused, code, message)
+    }
+    pub fn failed(code: &'static str, message: &'static str) -> Self {
+        Self::new(Exit::Failed, code, message)
+    }
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+    pub fn data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+    /// The message in the language of `msg`.
+    pub fn message_text(&self, msg: &Messages) -> String {
+        msg.text(self.message, &self.str_args())
+    }
+
+    /// The hint (what to do) in the language of `msg`, if there is one.
+    pub fn hint_text(&self, msg: &Messages) -> Option<String> {
+        self.hint.map(|h| msg.text(h, &self.str_args()))
+    }
+
+    /// The arguments as `&str` pairs (for [`Messages::text`]).
+    pub fn str_args(&self) -> Vec<(&str, &str)> {
+        self.args.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+}
+
+/// A validation problem as text in the language of `msg`.
+pub fn problem_text(msg: &Messages, p: &Problem) -> String {
+    let args: Vec<(&str, FluentValue<'_>)> = p
+        .args
+        .iter()
+        .map(|(k, v)| (*k, FluentValue::from(v.as_str())))
+        .collect();
+    msg.get(&p.message_id(), &args)
+}
 
 /// A form that cannot be read as an application: a refusal with one problem.
-pub fn form_error(out: &Out, e: &FormError) -> CliError {
+pub fn form_error(msg: &Messages, e: &FormError) -> UserError {
     let args: Vec<(&str, String)> = e.message_args().into_iter().collect();
     let fargs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let message = out.t(e.message_id(), &fargs);
+    let message = msg.text(e.message_id(), &fargs);
     let code = e.message_id().trim_start_matches("form-error-");
-    let mut err = CliError::refused("application.unreadable", e.message_id())
+    let mut err = UserError::refused("application.unreadable", e.message_id())
         .hint("hint-fix-form")
         .data(json!({"valid": false, "problems": [
             {"field": "", "code": format!("form.{code}"), "message": message}
@@ -26,10 +113,10 @@ pub fn form_error(out: &Out, e: &FormError) -> CliError {
     err
 }
 
-fn verify_error(e: VerifyError) -> CliError {
+fn verify_error(e: VerifyError) -> UserError {
     use VerifyError::*;
     let base =
-        |id: &'static str| CliError::refused("ledger.invalid", id).hint("hint-ledger-invalid");
+        |id: &'static str| UserError::refused("ledger.invalid", id).hint("hint-ledger-invalid");
     match e {
         HashMismatch { seq } => base("err-ledger-hash-mismatch").arg("seq", seq),
         Gap { expected, found } => base("err-ledger-gap")
@@ -65,7 +152,7 @@ fn verify_error(e: VerifyError) -> CliError {
                 .arg("events", events)
         }
         HeadDiffers { tree_size } => base("err-ledger-head-differs").arg("size", tree_size),
-        BadCheckpointFile { reason } => CliError::failed(
+        BadCheckpointFile { reason } => UserError::failed(
             "ledger.bad_checkpoint_file",
             "err-ledger-bad-checkpoint-file",
         )
@@ -74,9 +161,10 @@ fn verify_error(e: VerifyError) -> CliError {
     }
 }
 
-fn sign_error(e: SignError) -> CliError {
-    let base =
-        |id: &'static str| CliError::failed("station_key.unavailable", id).hint("hint-station-key");
+fn sign_error(e: SignError) -> UserError {
+    let base = |id: &'static str| {
+        UserError::failed("station_key.unavailable", id).hint("hint-station-key")
+    };
     match e {
         SignError::TokenNotFound { label } => base("err-station-token-missing").arg("label", label),
         SignError::KeyNotFound { label } => base("err-station-key-missing").arg("label", label),
@@ -86,73 +174,73 @@ fn sign_error(e: SignError) -> CliError {
     }
 }
 
-fn store_error(e: StoreError) -> CliError {
+fn store_error(e: StoreError) -> UserError {
     match e {
-        StoreError::NotFound { what, id } => CliError::refused("not_found", "err-not-found")
+        StoreError::NotFound { what, id } => UserError::refused("not_found", "err-not-found")
             .arg("what", what)
             .arg("id", id)
             .hint("hint-list"),
         StoreError::SchemaTooNew { found, supported } => {
-            CliError::failed("store.schema_too_new", "err-schema-too-new")
+            UserError::failed("store.schema_too_new", "err-schema-too-new")
                 .arg("found", found)
                 .arg("supported", supported)
                 .hint("hint-upgrade")
         }
         StoreError::Ledger(v) => verify_error(v),
         StoreError::Sign(s) => sign_error(s),
-        other => CliError::failed("store.failed", "err-store")
+        other => UserError::failed("store.failed", "err-store")
             .arg("reason", other)
             .hint("hint-store"),
     }
 }
 
-fn archive_error(e: ArchiveError) -> CliError {
+fn archive_error(e: ArchiveError) -> UserError {
     match e {
         ArchiveError::NotForThisIdentity { name } => {
-            CliError::refused("archive.wrong_identity", "err-archive-wrong-identity")
+            UserError::refused("archive.wrong_identity", "err-archive-wrong-identity")
                 .arg("name", name)
                 .hint("hint-archive-identity")
         }
         ArchiveError::BadIdentity { path } => {
-            CliError::failed("archive.bad_identity", "err-archive-bad-identity")
+            UserError::failed("archive.bad_identity", "err-archive-bad-identity")
                 .arg("path", path.display())
                 .hint("hint-archive-identity")
         }
         ArchiveError::HashMismatch { name } | ArchiveError::Missing { name } => {
-            CliError::failed("archive.damaged", "err-archive-damaged")
+            UserError::failed("archive.damaged", "err-archive-damaged")
                 .arg("name", name)
                 .hint("hint-ledger-invalid")
         }
-        other => CliError::failed("archive.failed", "err-archive")
+        other => UserError::failed("archive.failed", "err-archive")
             .arg("reason", other)
             .hint("hint-config"),
     }
 }
 
 /// Every service error as a message + hint.
-pub fn from_service(e: ServiceError) -> CliError {
+pub fn from_service(e: ServiceError) -> UserError {
     match e {
         ServiceError::Home(HomeError::NotInitialised { path }) => {
-            CliError::failed("home.not_initialised", "err-home-not-initialised")
+            UserError::failed("home.not_initialised", "err-home-not-initialised")
                 .arg("path", path.display())
                 .hint("hint-sandbox-init")
         }
         ServiceError::Home(HomeError::AlreadyInitialised { path }) => {
-            CliError::refused("home.exists", "err-home-exists")
+            UserError::refused("home.exists", "err-home-exists")
                 .arg("path", path.display())
                 .hint("hint-home-exists")
         }
         ServiceError::Home(HomeError::BadConfig { path, reason }) => {
-            CliError::failed("home.bad_config", "err-bad-config")
+            UserError::failed("home.bad_config", "err-bad-config")
                 .arg("path", path.display())
                 .arg("reason", reason)
                 .hint("hint-config")
         }
         ServiceError::Home(HomeError::NoDefault) => {
-            CliError::failed("home.none", "err-no-home").hint("hint-sandbox-init")
+            UserError::failed("home.none", "err-no-home").hint("hint-sandbox-init")
         }
         ServiceError::Home(HomeError::Io { path, source }) => {
-            CliError::failed("io.failed", "err-io")
+            UserError::failed("io.failed", "err-io")
                 .arg("path", path.display())
                 .arg("reason", source)
                 .hint("hint-io")
@@ -160,12 +248,12 @@ pub fn from_service(e: ServiceError) -> CliError {
         ServiceError::Store(s) => store_error(s),
         ServiceError::Archive(a) => archive_error(a),
         ServiceError::Sign(s) => sign_error(s),
-        ServiceError::Profile(p) => CliError::failed("profile.invalid", "err-profile")
+        ServiceError::Profile(p) => UserError::failed("profile.invalid", "err-profile")
             .arg("reason", p)
             .hint("hint-profile"),
         ServiceError::Transition(t) => {
-            let mut err =
-                CliError::refused("application.transition", t.message_id()).hint("hint-transition");
+            let mut err = UserError::refused("application.transition", t.message_id())
+                .hint("hint-transition");
             err.args = t.message_args().into_iter().collect();
             err
         }
@@ -175,17 +263,17 @@ pub fn from_service(e: ServiceError) -> CliError {
             } else {
                 "err-read"
             };
-            CliError::failed("io.read", id)
+            UserError::failed("io.read", id)
                 .arg("path", path.display())
                 .arg("reason", source)
                 .hint("hint-io")
         }
-        ServiceError::Write { path, source } => CliError::failed("io.write", "err-write")
+        ServiceError::Write { path, source } => UserError::failed("io.write", "err-write")
             .arg("path", path.display())
             .arg("reason", source)
             .hint("hint-io"),
         ServiceError::TooLarge { path, size, limit } => {
-            CliError::failed("input.too_large", "err-too-large")
+            UserError::failed("input.too_large", "err-too-large")
                 .arg("path", path.display())
                 .arg("size", size)
                 .arg("limit", limit)
@@ -193,22 +281,22 @@ pub fn from_service(e: ServiceError) -> CliError {
         }
         ServiceError::Form(f) => {
             let mut err =
-                CliError::refused("application.unreadable", f.message_id()).hint("hint-fix-form");
+                UserError::refused("application.unreadable", f.message_id()).hint("hint-fix-form");
             err.args = f.message_args().into_iter().collect();
             err
         }
         ServiceError::Invalid(problems) => {
-            CliError::refused("application.invalid", "app-submit-refused")
+            UserError::refused("application.invalid", "app-submit-refused")
                 .arg("count", problems.len())
         }
         ServiceError::NoSuchDocument { id, kind } => {
-            CliError::refused("application.no_document", "err-no-document")
+            UserError::refused("application.no_document", "err-no-document")
                 .arg("id", id)
                 .arg("kind", kind)
                 .hint("hint-show")
         }
         ServiceError::CorruptRecord { id, reason } => {
-            CliError::failed("store.corrupt", "err-corrupt-record")
+            UserError::failed("store.corrupt", "err-corrupt-record")
                 .arg("id", id)
                 .arg("reason", reason)
                 .hint("hint-ledger-invalid")

@@ -1,0 +1,444 @@
+//! All the state of the desk, as plain data. Nothing here does I/O.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kustodi::domain::application::{ApplicationForm, CertificateKind, DocumentKind};
+use kustodi::domain::problem::Problem;
+use kustodi::errors::UserError;
+use kustodi::i18n::Lang;
+use kustodi::store::ApplicationSummary;
+use time::OffsetDateTime;
+
+use crate::text::{Text, Texts};
+
+/// Lines of the notice area (message, and for errors what to do).
+pub const NOTICE_LINES: u16 = 3;
+/// Fixed lines of the queue screen around its rows: header 2, tabs 1, column titles 1,
+/// notice 3, footer 2.
+pub const QUEUE_CHROME_LINES: u16 = 9;
+/// Fixed lines of the wizard, detail and ledger screens around their scrolling body.
+pub const BODY_CHROME_LINES: u16 = 8;
+
+/// The station as the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StationInfo {
+    /// `station.authority` from the config.
+    pub authority: String,
+    /// `station.desk` from the config.
+    pub desk: String,
+    pub sandbox: bool,
+}
+
+/// Who is signed in at the desk. For now the `--officer` / `KUSTODI_OFFICER` id; token
+/// sign-in (the officer's own token) will fill `token` later.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Officer {
+    pub id: Option<String>,
+    /// Slot for token sign-in: the label/serial of the officer's token once signed in.
+    pub token: Option<String>,
+}
+
+impl Officer {
+    /// The ledger actor of this officer (`officer:<id>`), as the CLI writes it.
+    pub fn actor(&self) -> Option<String> {
+        self.id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|id| format!("officer:{id}"))
+    }
+}
+
+/// Screens of the desk. The issuance screens (token, passphrase, keygen, CA, receipt) come
+/// in later as more variants driven by [`IssuanceSession`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Screen {
+    #[default]
+    Queue,
+    Wizard,
+    Detail,
+    Ledger,
+    /// Placeholder of the issuance flow (steps listed, none working yet).
+    Issuance,
+}
+
+/// Tabs of the queue. Parked and interrupted issuances will be added as tabs here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueTab {
+    /// Waiting for a decision (status `submitted`).
+    #[default]
+    Waiting,
+    Approved,
+    Rejected,
+    All,
+}
+
+impl QueueTab {
+    pub const ALL: [QueueTab; 4] = [Self::Waiting, Self::Approved, Self::Rejected, Self::All];
+
+    /// The stored status the tab shows, `None` for all.
+    pub fn status(self) -> Option<&'static str> {
+        match self {
+            Self::Waiting => Some("submitted"),
+            Self::Approved => Some("approved"),
+            Self::Rejected => Some("rejected"),
+            Self::All => None,
+        }
+    }
+
+    pub fn message_id(self) -> &'static str {
+        match self {
+            Self::Waiting => "desk-tab-waiting",
+            Self::Approved => "desk-tab-approved",
+            Self::Rejected => "desk-tab-rejected",
+            Self::All => "desk-tab-all",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// Number of applications per status, for the tab labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusCounts {
+    pub submitted: u64,
+    pub approved: u64,
+    pub rejected: u64,
+    pub all: u64,
+}
+
+impl StatusCounts {
+    pub fn from_pairs(pairs: &[(String, u64)]) -> Self {
+        let mut c = Self::default();
+        for (status, n) in pairs {
+            match status.as_str() {
+                "submitted" => c.submitted = *n,
+                "approved" => c.approved = *n,
+                "rejected" => c.rejected = *n,
+                _ => {}
+            }
+            c.all += n;
+        }
+        c
+    }
+
+    pub fn of(&self, tab: QueueTab) -> u64 {
+        match tab {
+            QueueTab::Waiting => self.submitted,
+            QueueTab::Approved => self.approved,
+            QueueTab::Rejected => self.rejected,
+            QueueTab::All => self.all,
+        }
+    }
+}
+
+/// The application queue: a window of rows paged from the store around the cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Queue {
+    pub tab: QueueTab,
+    pub search: String,
+    /// The search field has the keyboard.
+    pub searching: bool,
+    pub counts: StatusCounts,
+    /// Applications matching tab and search.
+    pub total: u64,
+    /// Loaded rows: `rows[i]` is row `window_start + i` of the filtered list.
+    pub rows: Vec<ApplicationSummary>,
+    pub window_start: u64,
+    /// Selected row (index in the filtered list).
+    pub cursor: u64,
+    /// First visible row.
+    pub top: u64,
+    /// Whether at least one page has arrived.
+    pub loaded: bool,
+    /// Id of the latest page request; older replies are dropped.
+    pub request: u64,
+    /// Select this application when the next page arrives (after a submission).
+    pub select: Option<String>,
+}
+
+impl Queue {
+    /// The loaded row at list index `i`.
+    pub fn row(&self, i: u64) -> Option<&ApplicationSummary> {
+        let off = i.checked_sub(self.window_start)?;
+        self.rows.get(usize::try_from(off).ok()?)
+    }
+
+    pub fn selected(&self) -> Option<&ApplicationSummary> {
+        self.row(self.cursor)
+    }
+}
+
+/// Where the wizard is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WizardStep {
+    /// Typing the path of the application file.
+    #[default]
+    Path,
+    /// The form is checked: checklist, problems, submit.
+    Review,
+}
+
+/// One document of the checklist, ticked by the officer against the paper in front of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChecklistItem {
+    pub document: DocumentKind,
+    pub presented: bool,
+}
+
+/// A checked form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedForm {
+    pub path: PathBuf,
+    pub form: ApplicationForm,
+    pub problems: Vec<Problem>,
+}
+
+/// The application wizard: import a file, tick the documents, submit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Wizard {
+    pub step: WizardStep,
+    /// The path as typed.
+    pub path: String,
+    pub checked: Option<CheckedForm>,
+    /// The file could not be read as an application at all (message + hint).
+    pub unreadable: Option<UserError>,
+    pub checklist: Vec<ChecklistItem>,
+    /// Focused checklist item.
+    pub focus: usize,
+    /// Lines scrolled by PgUp/PgDn.
+    pub scroll: u16,
+    /// A check or submission is running.
+    pub working: bool,
+}
+
+impl Wizard {
+    /// The checklist of a kind (Pasal 11), nothing ticked.
+    pub fn checklist_for(kind: CertificateKind) -> Vec<ChecklistItem> {
+        kind.required_documents()
+            .iter()
+            .map(|d| ChecklistItem {
+                document: *d,
+                presented: false,
+            })
+            .collect()
+    }
+
+    pub fn all_ticked(&self) -> bool {
+        !self.checklist.is_empty() && self.checklist.iter().all(|i| i.presented)
+    }
+}
+
+/// An application opened from the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailData {
+    pub row: kustodi::store::ApplicationRow,
+    pub form: Option<ApplicationForm>,
+    pub documents: Vec<kustodi::store::DocumentRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Detail {
+    pub id: String,
+    pub data: Option<DetailData>,
+    pub scroll: u16,
+}
+
+/// A modal dialog over the queue or the detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    Approve {
+        id: String,
+        name: String,
+        sending: bool,
+    },
+    Reject {
+        id: String,
+        name: String,
+        reason: String,
+        /// Why the reason was refused (domain rule or service error).
+        error: Option<Text>,
+        sending: bool,
+    },
+}
+
+/// What the desk knows about the ledger.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LedgerState {
+    #[default]
+    Unknown,
+    Checking,
+    Intact {
+        events: u64,
+        checkpoints: u64,
+        head: String,
+    },
+    Damaged(UserError),
+}
+
+/// Kind of a notice line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Success,
+    Error,
+}
+
+/// The message shown above the footer: what happened, and for errors what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub tone: Tone,
+    pub text: Text,
+    /// A [`UserError`] keeps its own hint (translated with the desk's wording).
+    pub error: Option<UserError>,
+}
+
+impl Notice {
+    pub fn info(text: Text) -> Self {
+        Self {
+            tone: Tone::Info,
+            text,
+            error: None,
+        }
+    }
+    pub fn success(text: Text) -> Self {
+        Self {
+            tone: Tone::Success,
+            text,
+            error: None,
+        }
+    }
+    pub fn refusal(text: Text) -> Self {
+        Self {
+            tone: Tone::Error,
+            text,
+            error: None,
+        }
+    }
+    pub fn error(e: UserError) -> Self {
+        Self {
+            tone: Tone::Error,
+            text: crate::text::error_text(&e),
+            error: Some(e),
+        }
+    }
+}
+
+/// Work the worker is doing (shown with a spinner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    LoadQueue,
+    Check,
+    Submit,
+    Decide,
+    LoadDetail,
+    VerifyLedger,
+}
+
+impl Job {
+    pub fn message_id(self) -> &'static str {
+        match self {
+            Self::LoadQueue => "desk-busy-queue",
+            Self::Check => "desk-busy-check",
+            Self::Submit => "desk-busy-submit",
+            Self::Decide => "desk-busy-decide",
+            Self::LoadDetail => "desk-busy-detail",
+            Self::VerifyLedger => "desk-busy-ledger",
+        }
+    }
+}
+
+/// Issuance steps (the later issue builds them; listed now so the flow has its place).
+pub const ISSUANCE_STEPS: [&str; 5] = [
+    "desk-issue-step-token",
+    "desk-issue-step-passphrase",
+    "desk-issue-step-keygen",
+    "desk-issue-step-ca",
+    "desk-issue-step-receipt",
+];
+
+/// One in-person issuance for an approved application. The issuance screens will keep
+/// their state here (token found, PIN set, key generated, certificate, receipt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuanceSession {
+    pub application_id: String,
+    pub applicant_name: String,
+    /// Index into [`ISSUANCE_STEPS`].
+    pub step: usize,
+}
+
+/// The whole desk.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub lang: Lang,
+    pub texts: Arc<Texts>,
+    pub station: StationInfo,
+    pub officer: Officer,
+    /// The clock as of the last tick (UTC).
+    pub now: OffsetDateTime,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub screen: Screen,
+    pub queue: Queue,
+    pub wizard: Wizard,
+    pub detail: Option<Detail>,
+    pub dialog: Option<Dialog>,
+    pub ledger: LedgerState,
+    pub session: Option<IssuanceSession>,
+    pub notice: Option<Notice>,
+    /// Jobs sent to the worker and not answered yet, oldest first.
+    pub pending: Vec<Job>,
+    /// Advances on every tick while busy.
+    pub spinner: usize,
+    pub quit: bool,
+    /// Source of request ids.
+    pub next_request: u64,
+}
+
+impl Model {
+    pub fn new(
+        lang: Lang,
+        texts: Arc<Texts>,
+        station: StationInfo,
+        officer: Officer,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            lang,
+            texts,
+            station,
+            officer,
+            now,
+            size: (80, 24),
+            screen: Screen::Queue,
+            queue: Queue::default(),
+            wizard: Wizard::default(),
+            detail: None,
+            dialog: None,
+            ledger: LedgerState::Unknown,
+            session: None,
+            notice: None,
+            pending: vec![],
+            spinner: 0,
+            quit: false,
+            next_request: 0,
+        }
+    }
+
+    /// Rows of the queue table that fit the terminal.
+    pub fn queue_rows(&self) -> u64 {
+        u64::from(self.size.1.saturating_sub(QUEUE_CHROME_LINES).max(1))
+    }
+
+    /// Lines of a scrolling body that fit the terminal.
+    pub fn body_lines(&self) -> u16 {
+        self.size.1.saturating_sub(BODY_CHROME_LINES).max(1)
+    }
+
+    pub fn busy(&self) -> Option<Job> {
+        self.pending.last().copied()
+    }
+}

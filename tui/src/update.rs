@@ -1,0 +1,781 @@
+//! `update`: the only place the model changes. Pure: it returns effects for the worker and
+//! never performs I/O itself.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use kustodi::domain::application::{self, ApplicationStatus, Decision};
+use kustodi::store::ApplicationQuery;
+
+use crate::model::{
+    CheckedForm, Detail, Dialog, IssuanceSession, Job, LedgerState, Model, Notice, QueueTab,
+    Screen, Wizard, WizardStep,
+};
+use crate::msg::{Anchor, CheckOutcome, Effect, Msg, QueueRequest, Reply, SubmitError};
+use crate::text::Text;
+
+/// Pages hold this many screens of rows (one above, the visible one, one below).
+const WINDOW_SCREENS: u64 = 3;
+
+/// Effects to run when the desk opens: the first page of the queue and a ledger check.
+pub fn init(model: &mut Model) -> Vec<Effect> {
+    let mut fx = vec![load_queue(model, Anchor::Offset(0))];
+    fx.push(verify_ledger(model));
+    fx
+}
+
+/// Applies one message.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(now) => {
+            model.now = now;
+            if !model.pending.is_empty() {
+                model.spinner = model.spinner.wrapping_add(1);
+            }
+            vec![]
+        }
+        Msg::Resize(w, h) => {
+            model.size = (w, h);
+            ensure_visible(model)
+        }
+        Msg::Key(key) if key.kind == KeyEventKind::Release => vec![],
+        Msg::Key(key) => on_key(model, key),
+        Msg::Reply(reply) => on_reply(model, *reply),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------------
+
+fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if ctrl(&key, 'c') {
+        model.quit = true;
+        return vec![];
+    }
+    if key.code == KeyCode::F(2) {
+        model.lang = model.lang.other();
+        return vec![];
+    }
+    if model.dialog.is_some() {
+        return dialog_key(model, key);
+    }
+    match model.screen {
+        Screen::Queue => queue_key(model, key),
+        Screen::Wizard => wizard_key(model, key),
+        Screen::Detail => detail_key(model, key),
+        Screen::Ledger => ledger_key(model, key),
+        Screen::Issuance => issuance_key(model, key),
+    }
+}
+
+/// A character typed into a text field (no control/alt chords).
+fn typed(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// Edits a one-line text field; returns whether the text changed.
+fn edit(field: &mut String, key: &KeyEvent, max_chars: usize) -> bool {
+    if let Some(c) = typed(key) {
+        if field.chars().count() < max_chars {
+            field.push(c);
+            return true;
+        }
+        return false;
+    }
+    if key.code == KeyCode::Backspace {
+        return field.pop().is_some();
+    }
+    if ctrl(key, 'u') {
+        let changed = !field.is_empty();
+        field.clear();
+        return changed;
+    }
+    false
+}
+
+fn go_to_queue(model: &mut Model) -> Vec<Effect> {
+    model.screen = Screen::Queue;
+    model.detail = None;
+    model.session = None;
+    vec![load_queue(model, Anchor::Offset(model.queue.top))]
+}
+
+fn queue_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let q = &mut model.queue;
+    if q.searching {
+        return match key.code {
+            KeyCode::Enter => {
+                q.searching = false;
+                vec![]
+            }
+            KeyCode::Esc => {
+                q.searching = false;
+                if q.search.is_empty() {
+                    vec![]
+                } else {
+                    q.search.clear();
+                    restart_queue(model)
+                }
+            }
+            KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => {
+                q.searching = false;
+                queue_key(model, key)
+            }
+            _ => {
+                if edit(&mut q.search, &key, 64) {
+                    restart_queue(model)
+                } else {
+                    vec![]
+                }
+            }
+        };
+    }
+    let page = model.queue_rows();
+    let last = model.queue.total.saturating_sub(1);
+    let cursor = model.queue.cursor;
+    let moved = match key.code {
+        KeyCode::Up | KeyCode::Char('k') => Some(cursor.saturating_sub(1)),
+        KeyCode::Down | KeyCode::Char('j') => Some((cursor + 1).min(last)),
+        KeyCode::PageUp => Some(cursor.saturating_sub(page)),
+        KeyCode::PageDown => Some((cursor + page).min(last)),
+        KeyCode::Home => Some(0),
+        KeyCode::End => Some(last),
+        _ => None,
+    };
+    if let Some(to) = moved {
+        model.queue.cursor = to;
+        return ensure_visible(model);
+    }
+    match key.code {
+        KeyCode::Char('q') => {
+            model.quit = true;
+            vec![]
+        }
+        KeyCode::Char('/') => {
+            model.queue.searching = true;
+            vec![]
+        }
+        KeyCode::Tab => set_tab(model, QueueTab::ALL[(model.queue.tab.index() + 1) % 4]),
+        KeyCode::BackTab => set_tab(model, QueueTab::ALL[(model.queue.tab.index() + 3) % 4]),
+        KeyCode::Char(c @ '1'..='4') => set_tab(model, QueueTab::ALL[c as usize - '1' as usize]),
+        KeyCode::Char('n') => {
+            model.wizard = Wizard::default();
+            model.screen = Screen::Wizard;
+            model.notice = None;
+            vec![]
+        }
+        KeyCode::Enter => match model.queue.selected() {
+            Some(row) => {
+                let id = row.id.clone();
+                open_detail(model, id)
+            }
+            None => vec![],
+        },
+        KeyCode::Char('a') => open_decision(model, true),
+        KeyCode::Char('r') => open_decision(model, false),
+        KeyCode::Char('v') => {
+            model.screen = Screen::Ledger;
+            vec![verify_ledger(model)]
+        }
+        KeyCode::F(5) => vec![load_queue(model, Anchor::Offset(model.queue.top))],
+        KeyCode::Esc => {
+            model.notice = None;
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn set_tab(model: &mut Model, tab: QueueTab) -> Vec<Effect> {
+    if model.queue.tab == tab {
+        return vec![];
+    }
+    model.queue.tab = tab;
+    restart_queue(model)
+}
+
+/// The filter changed: back to the top, drop the old rows.
+fn restart_queue(model: &mut Model) -> Vec<Effect> {
+    let q = &mut model.queue;
+    q.cursor = 0;
+    q.top = 0;
+    q.rows.clear();
+    q.window_start = 0;
+    q.loaded = false;
+    vec![load_queue(model, Anchor::Offset(0))]
+}
+
+/// Keeps the cursor on screen and asks for a page when visible rows are not loaded.
+fn ensure_visible(model: &mut Model) -> Vec<Effect> {
+    let page = model.queue_rows();
+    let q = &mut model.queue;
+    if q.cursor < q.top {
+        q.top = q.cursor;
+    } else if q.cursor >= q.top + page {
+        q.top = q.cursor + 1 - page;
+    }
+    let want_end = (q.top + page).min(q.total);
+    let have_end = q.window_start + q.rows.len() as u64;
+    if !q.loaded || (q.top < q.window_start || want_end > have_end) {
+        let start = q.top.saturating_sub(page);
+        return vec![load_queue(model, Anchor::Offset(start))];
+    }
+    vec![]
+}
+
+fn query(model: &Model) -> ApplicationQuery {
+    let q = &model.queue;
+    let search = q.search.trim();
+    ApplicationQuery {
+        status: q.tab.status().map(str::to_owned),
+        search: (!search.is_empty()).then(|| search.to_owned()),
+        limit: u32::try_from(model.queue_rows() * WINDOW_SCREENS).unwrap_or(u32::MAX),
+        offset: 0,
+    }
+}
+
+fn load_queue(model: &mut Model, anchor: Anchor) -> Effect {
+    model.next_request += 1;
+    model.queue.request = model.next_request;
+    let mut query = query(model);
+    if let Anchor::Offset(o) = anchor {
+        query.offset = o;
+    }
+    model.pending.push(Job::LoadQueue);
+    Effect::LoadQueue(QueueRequest {
+        request: model.next_request,
+        query,
+        anchor,
+    })
+}
+
+fn verify_ledger(model: &mut Model) -> Effect {
+    model.ledger = LedgerState::Checking;
+    model.pending.push(Job::VerifyLedger);
+    Effect::VerifyLedger
+}
+
+fn open_detail(model: &mut Model, id: String) -> Vec<Effect> {
+    model.screen = Screen::Detail;
+    model.notice = None;
+    model.detail = Some(Detail {
+        id: id.clone(),
+        data: None,
+        scroll: 0,
+    });
+    model.pending.push(Job::LoadDetail);
+    vec![Effect::LoadDetail(id)]
+}
+
+/// The application the decision keys act on: the open detail, else the selected row.
+fn decision_target(model: &Model) -> Option<(String, String, String)> {
+    if model.screen == Screen::Detail {
+        let d = model.detail.as_ref()?.data.as_ref()?;
+        return Some((
+            d.row.id.clone(),
+            d.row.applicant_name.clone(),
+            d.row.status.clone(),
+        ));
+    }
+    let r = model.queue.selected()?;
+    Some((r.id.clone(), r.applicant_name.clone(), r.status.clone()))
+}
+
+fn open_decision(model: &mut Model, approve: bool) -> Vec<Effect> {
+    let Some((id, name, status)) = decision_target(model) else {
+        return vec![];
+    };
+    if status != ApplicationStatus::Submitted.as_str() {
+        model.notice = Some(Notice::refusal(
+            Text::new("desk-only-waiting")
+                .arg("id", &id)
+                .arg("status", &status),
+        ));
+        return vec![];
+    }
+    if model.officer.actor().is_none() {
+        model.notice = Some(Notice::refusal(Text::new("desk-no-officer")));
+        return vec![];
+    }
+    model.notice = None;
+    model.dialog = Some(if approve {
+        Dialog::Approve {
+            id,
+            name,
+            sending: false,
+        }
+    } else {
+        Dialog::Reject {
+            id,
+            name,
+            reason: String::new(),
+            error: None,
+            sending: false,
+        }
+    });
+    vec![]
+}
+
+fn dialog_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let actor = model.officer.actor().unwrap_or_default();
+    let Some(dialog) = model.dialog.as_mut() else {
+        return vec![];
+    };
+    match dialog {
+        Dialog::Approve { sending: true, .. } | Dialog::Reject { sending: true, .. } => vec![],
+        Dialog::Approve { id, sending, .. } => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                *sending = true;
+                let id = id.clone();
+                model.pending.push(Job::Decide);
+                vec![Effect::Decide {
+                    id,
+                    decision: Decision::Approve,
+                    actor,
+                }]
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                model.dialog = None;
+                vec![]
+            }
+            _ => vec![],
+        },
+        Dialog::Reject {
+            id,
+            reason,
+            error,
+            sending,
+            ..
+        } => match key.code {
+            KeyCode::Esc => {
+                model.dialog = None;
+                vec![]
+            }
+            KeyCode::Enter => match application::check_rejection_reason(reason) {
+                Err(e) => {
+                    let mut t = Text::new(e.message_id());
+                    for (k, v) in e.message_args() {
+                        t = t.arg(k, v);
+                    }
+                    *error = Some(t);
+                    vec![]
+                }
+                Ok(_) => {
+                    *sending = true;
+                    *error = None;
+                    let effect = Effect::Decide {
+                        id: id.clone(),
+                        decision: Decision::Reject {
+                            reason: reason.clone(),
+                        },
+                        actor,
+                    };
+                    model.pending.push(Job::Decide);
+                    vec![effect]
+                }
+            },
+            _ => {
+                if edit(reason, &key, application::MAX_REASON_CHARS) {
+                    *error = None;
+                }
+                vec![]
+            }
+        },
+    }
+}
+
+fn wizard_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let w = &mut model.wizard;
+    if w.working {
+        return vec![];
+    }
+    match w.step {
+        WizardStep::Path => match key.code {
+            KeyCode::Esc => go_to_queue(model),
+            KeyCode::Enter => {
+                let path = w.path.trim().to_owned();
+                if path.is_empty() {
+                    model.notice = Some(Notice::refusal(Text::new("desk-wizard-path-empty")));
+                    return vec![];
+                }
+                w.working = true;
+                model.notice = None;
+                model.pending.push(Job::Check);
+                vec![Effect::CheckFile(PathBuf::from(path))]
+            }
+            _ => {
+                edit(&mut w.path, &key, 4096);
+                vec![]
+            }
+        },
+        WizardStep::Review => {
+            let n = w.checklist.len();
+            match key.code {
+                KeyCode::Esc => {
+                    model.wizard = Wizard::default();
+                    go_to_queue(model)
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    w.focus = w.focus.saturating_sub(1);
+                    vec![]
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    if n > 0 {
+                        w.focus = (w.focus + 1).min(n - 1);
+                    }
+                    vec![]
+                }
+                KeyCode::Char(' ') | KeyCode::Char('x') => {
+                    let f = w.focus;
+                    if let Some(item) = w.checklist.get_mut(f) {
+                        item.presented = !item.presented;
+                    }
+                    vec![]
+                }
+                KeyCode::Char(c @ '1'..='9') => {
+                    let i = c as usize - '1' as usize;
+                    if let Some(item) = w.checklist.get_mut(i) {
+                        item.presented = !item.presented;
+                        w.focus = i;
+                    }
+                    vec![]
+                }
+                KeyCode::PageDown => {
+                    w.scroll = w.scroll.saturating_add(model.size.1 / 2).min(200);
+                    vec![]
+                }
+                KeyCode::PageUp => {
+                    w.scroll = w.scroll.saturating_sub(model.size.1 / 2);
+                    vec![]
+                }
+                KeyCode::Char('e') => {
+                    w.step = WizardStep::Path;
+                    vec![]
+                }
+                KeyCode::Char('c') => {
+                    let path = w.path.trim().to_owned();
+                    w.working = true;
+                    model.pending.push(Job::Check);
+                    vec![Effect::CheckFile(PathBuf::from(path))]
+                }
+                KeyCode::Char('s') => submit(model),
+                _ => vec![],
+            }
+        }
+    }
+}
+
+/// Submits the checked form, or says why not.
+fn submit(model: &mut Model) -> Vec<Effect> {
+    let w = &model.wizard;
+    let Some(checked) = &w.checked else {
+        model.notice = Some(Notice::refusal(Text::new("desk-submit-unreadable")));
+        return vec![];
+    };
+    if !checked.problems.is_empty() {
+        model.notice = Some(Notice::refusal(
+            Text::new("desk-submit-has-problems").arg("count", checked.problems.len()),
+        ));
+        return vec![];
+    }
+    let missing = w.checklist.iter().filter(|i| !i.presented).count();
+    if missing > 0 {
+        model.notice = Some(Notice::refusal(
+            Text::new("desk-submit-checklist-incomplete").arg("count", missing),
+        ));
+        return vec![];
+    }
+    let Some(actor) = model.officer.actor() else {
+        model.notice = Some(Notice::refusal(Text::new("desk-no-officer")));
+        return vec![];
+    };
+    let path = checked.path.clone();
+    model.wizard.working = true;
+    model.notice = Some(Notice::info(Text::new("desk-busy-submit")));
+    model.pending.push(Job::Submit);
+    vec![Effect::Submit { path, actor }]
+}
+
+fn detail_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => go_to_queue(model),
+        KeyCode::Char('a') => open_decision(model, true),
+        KeyCode::Char('r') => open_decision(model, false),
+        KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown => {
+            if let Some(d) = model.detail.as_mut() {
+                let step = if key.code == KeyCode::PageDown { 10 } else { 1 };
+                d.scroll = d.scroll.saturating_add(step);
+            }
+            vec![]
+        }
+        KeyCode::Up | KeyCode::Char('k') | KeyCode::PageUp => {
+            if let Some(d) = model.detail.as_mut() {
+                let step = if key.code == KeyCode::PageUp { 10 } else { 1 };
+                d.scroll = d.scroll.saturating_sub(step);
+            }
+            vec![]
+        }
+        KeyCode::Char('i') => {
+            let Some(d) = model.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                return vec![];
+            };
+            if d.row.status != ApplicationStatus::Approved.as_str() {
+                model.notice = Some(Notice::refusal(
+                    Text::new("desk-issue-needs-approval").arg("id", &d.row.id),
+                ));
+                return vec![];
+            }
+            model.session = Some(IssuanceSession {
+                application_id: d.row.id.clone(),
+                applicant_name: d.row.applicant_name.clone(),
+                step: 0,
+            });
+            model.screen = Screen::Issuance;
+            model.notice = None;
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn ledger_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => go_to_queue(model),
+        KeyCode::Char('v') | KeyCode::F(5) => vec![verify_ledger(model)],
+        _ => vec![],
+    }
+}
+
+fn issuance_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => {
+            model.session = None;
+            model.screen = Screen::Detail;
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies of the worker
+// ---------------------------------------------------------------------------------------------
+
+fn done(model: &mut Model, job: Job) {
+    if let Some(i) = model.pending.iter().position(|j| *j == job) {
+        model.pending.remove(i);
+    }
+}
+
+fn on_reply(model: &mut Model, reply: Reply) -> Vec<Effect> {
+    match reply {
+        Reply::StationFailed(e) => {
+            model.pending.clear();
+            model.wizard.working = false;
+            model.ledger = LedgerState::Unknown;
+            model.notice = Some(Notice::error(e));
+            vec![]
+        }
+        Reply::QueueLoaded(page) => {
+            if page.request == model.queue.request {
+                // Older requests may have been dropped by the worker: none is pending now.
+                model.pending.retain(|j| *j != Job::LoadQueue);
+            } else {
+                done(model, Job::LoadQueue);
+            }
+            let q = &mut model.queue;
+            q.counts = crate::model::StatusCounts::from_pairs(&page.counts);
+            if page.request != q.request {
+                return vec![];
+            }
+            q.total = page.total;
+            q.window_start = page.offset;
+            q.rows = page.rows;
+            q.loaded = true;
+            if let Some(id) = q.select.take()
+                && let Some(i) = q.rows.iter().position(|r| r.id == id)
+            {
+                q.cursor = q.window_start + i as u64;
+            }
+            q.cursor = q.cursor.min(q.total.saturating_sub(1));
+            let page_rows = model.queue_rows();
+            let q = &mut model.queue;
+            q.top = q.top.min(q.total.saturating_sub(page_rows));
+            ensure_visible_after_load(model)
+        }
+        Reply::QueueFailed { request, error } => {
+            if request == model.queue.request {
+                model.pending.retain(|j| *j != Job::LoadQueue);
+                model.queue.loaded = true;
+                model.notice = Some(Notice::error(error));
+            } else {
+                done(model, Job::LoadQueue);
+            }
+            vec![]
+        }
+        Reply::Checked { path, outcome } => {
+            done(model, Job::Check);
+            let w = &mut model.wizard;
+            w.working = false;
+            w.scroll = 0;
+            match outcome {
+                CheckOutcome::Form { form, problems } => {
+                    let same_kind = w.checked.as_ref().map(|c| c.form.kind) == Some(form.kind);
+                    if !same_kind {
+                        w.checklist = Wizard::checklist_for(form.kind);
+                        w.focus = 0;
+                    }
+                    w.unreadable = None;
+                    w.checked = Some(CheckedForm {
+                        path,
+                        form: *form,
+                        problems,
+                    });
+                    w.step = WizardStep::Review;
+                    model.notice = None;
+                }
+                CheckOutcome::Unreadable(e) => {
+                    w.checked = None;
+                    w.checklist.clear();
+                    w.unreadable = Some(e.clone());
+                    w.step = WizardStep::Review;
+                    model.notice = Some(Notice::error(e));
+                }
+                CheckOutcome::Failed(e) => {
+                    model.notice = Some(Notice::error(e));
+                }
+            }
+            vec![]
+        }
+        Reply::Submitted(result) => {
+            done(model, Job::Submit);
+            model.wizard.working = false;
+            match result {
+                Ok(id) => {
+                    model.wizard = Wizard::default();
+                    model.screen = Screen::Queue;
+                    model.notice =
+                        Some(Notice::success(Text::new("desk-submitted").arg("id", &id)));
+                    let q = &mut model.queue;
+                    q.tab = QueueTab::Waiting;
+                    q.search.clear();
+                    q.searching = false;
+                    q.select = Some(id);
+                    q.cursor = u64::MAX;
+                    let mut fx = vec![load_queue(model, Anchor::End)];
+                    fx.push(verify_ledger(model));
+                    fx
+                }
+                Err(SubmitError::Invalid(problems)) => {
+                    let count = problems.len();
+                    if let Some(c) = model.wizard.checked.as_mut() {
+                        c.problems = problems;
+                    }
+                    model.notice = Some(Notice::refusal(
+                        Text::new("desk-submit-has-problems").arg("count", count),
+                    ));
+                    vec![]
+                }
+                Err(SubmitError::Failed(e)) => {
+                    model.notice = Some(Notice::error(e));
+                    vec![]
+                }
+            }
+        }
+        Reply::Decided {
+            id,
+            approve,
+            result,
+        } => {
+            done(model, Job::Decide);
+            match result {
+                Ok(_) => {
+                    model.dialog = None;
+                    let msg = if approve {
+                        "desk-approved"
+                    } else {
+                        "desk-rejected"
+                    };
+                    model.notice = Some(Notice::success(Text::new(msg).arg("id", &id)));
+                    let mut fx = vec![load_queue(model, Anchor::Offset(model.queue.top))];
+                    if model.screen == Screen::Detail {
+                        model.pending.push(Job::LoadDetail);
+                        fx.push(Effect::LoadDetail(id));
+                    }
+                    fx.push(verify_ledger(model));
+                    fx
+                }
+                Err(e) => {
+                    match model.dialog.as_mut() {
+                        Some(Dialog::Reject { error, sending, .. }) => {
+                            *sending = false;
+                            *error = Some(crate::text::error_text(&e));
+                        }
+                        _ => {
+                            model.dialog = None;
+                            model.notice = Some(Notice::error(e));
+                        }
+                    }
+                    vec![]
+                }
+            }
+        }
+        Reply::DetailLoaded { id, result } => {
+            done(model, Job::LoadDetail);
+            match (model.detail.as_mut(), result) {
+                (Some(d), Ok(data)) if d.id == id => d.data = Some(*data),
+                (Some(d), Err(e)) if d.id == id => {
+                    model.notice = Some(Notice::error(e));
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Reply::LedgerVerified(result) => {
+            done(model, Job::VerifyLedger);
+            model.ledger = match result {
+                Ok((events, checkpoints, head)) => LedgerState::Intact {
+                    events,
+                    checkpoints,
+                    head,
+                },
+                Err(e) => LedgerState::Damaged(e),
+            };
+            vec![]
+        }
+    }
+}
+
+/// After a page arrived: if the cursor is still outside it (a jump), ask for the right page.
+fn ensure_visible_after_load(model: &mut Model) -> Vec<Effect> {
+    let page = model.queue_rows();
+    let q = &model.queue;
+    let want_end = (q.top.max(q.cursor.saturating_sub(page - 1)) + page).min(q.total);
+    let have_end = q.window_start + q.rows.len() as u64;
+    let cursor_in_window = q.cursor >= q.window_start && q.cursor < have_end.max(1);
+    if q.total == 0 || (cursor_in_window && want_end <= have_end) {
+        // Keep the cursor on screen without another load.
+        let q = &mut model.queue;
+        if q.cursor < q.top {
+            q.top = q.cursor;
+        } else if q.cursor >= q.top + page {
+            q.top = q.cursor + 1 - page;
+        }
+        return vec![];
+    }
+    ensure_visible(model)
+}

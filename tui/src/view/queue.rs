@@ -1,0 +1,182 @@
+//! The application queue: status tabs, search, a table of the visible rows only.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use time::macros::format_description;
+use unicode_width::UnicodeWidthStr;
+
+use super::{View, WIB, bold, dim, fit, selected};
+use crate::model::QueueTab;
+
+pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
+    let q = &v.model.queue;
+    let w = area.width as usize;
+    // Tabs, and on the right the search field or the position in the list.
+    let mut spans: Vec<Span> = vec![];
+    let mut used = 0;
+    for (i, tab) in QueueTab::ALL.iter().enumerate() {
+        let label = format!(
+            " {} {} ({}) ",
+            i + 1,
+            v.t(tab.message_id()),
+            q.counts.of(*tab)
+        );
+        used += label.width() + 1;
+        let style = if *tab == q.tab {
+            selected().add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    let right = if q.searching || !q.search.is_empty() {
+        let cursor = if q.searching { "█" } else { "" };
+        format!("/ {}{cursor}", q.search)
+    } else {
+        String::new()
+    };
+    let room = w.saturating_sub(used);
+    spans.push(Span::styled(
+        format!("{:>room$}", super::tail(&right, room)),
+        if q.searching { bold() } else { dim() },
+    ));
+    let mut lines = vec![Line::from(spans)];
+
+    let all = q.tab == QueueTab::All;
+    let cols = Columns::new(w, all);
+    let position = if q.total == 0 {
+        String::new()
+    } else {
+        let page = v.model.queue_rows();
+        let first = q.top + 1;
+        let last = (q.top + page).min(q.total);
+        v.ta(
+            "desk-queue-position",
+            &[
+                ("first", &first.to_string()),
+                ("last", &last.to_string()),
+                ("total", &q.total.to_string()),
+            ],
+        )
+    };
+    let mut header = cols.row(
+        "ID",
+        &v.t("desk-col-kind"),
+        &v.t("desk-col-status"),
+        &v.t("desk-col-name"),
+        &v.t("desk-col-department"),
+        &v.t("desk-col-date"),
+    );
+    // The position sits on the title row, over the department column.
+    if !position.is_empty() && position.width() + 1 < w {
+        let keep = w - position.width() - 1;
+        header = format!("{} {position}", fit(&header, keep));
+    }
+    lines.push(Line::styled(
+        header,
+        bold().add_modifier(Modifier::UNDERLINED),
+    ));
+
+    let rows = v.model.queue_rows();
+    if q.loaded && q.total == 0 {
+        let text = if q.search.trim().is_empty() {
+            v.t("desk-queue-empty")
+        } else {
+            v.ta("desk-queue-no-match", &[("search", q.search.trim())])
+        };
+        lines.push(Line::styled(format!("  {text}"), dim()));
+    }
+    for i in q.top..(q.top + rows).min(q.total) {
+        let line = match q.row(i) {
+            Some(r) => {
+                let date = r
+                    .submitted_at
+                    .to_offset(WIB)
+                    .format(format_description!("[day]-[month]-[year]"))
+                    .unwrap_or_default();
+                cols.row(
+                    &r.id,
+                    &v.t(&format!("desk-kind-{}", r.kind)),
+                    &v.t(&format!("desk-status-{}", r.status)),
+                    &r.applicant_name,
+                    &r.department,
+                    &date,
+                )
+            }
+            None => fit("  …", w),
+        };
+        // The marker keeps the selection visible on monochrome terminals too.
+        let line = if i == q.cursor {
+            format!("›{}", line.strip_prefix(' ').unwrap_or(&line))
+        } else {
+            line
+        };
+        let style = if i == q.cursor && !q.searching {
+            selected()
+        } else if i == q.cursor {
+            Style::new().add_modifier(Modifier::UNDERLINED)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::styled(line, style));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Column widths for a table `width` columns wide.
+struct Columns {
+    width: usize,
+    status: bool,
+    name: usize,
+    dept: usize,
+}
+
+const ID_W: usize = 10;
+const KIND_W: usize = 10;
+const STATUS_W: usize = 10;
+const DATE_W: usize = 10;
+
+impl Columns {
+    fn new(width: usize, status: bool) -> Self {
+        let fixed = 1 + ID_W + 1 + KIND_W + 1 + if status { STATUS_W + 1 } else { 0 } + DATE_W + 1;
+        let rest = width.saturating_sub(fixed + 1);
+        let name = rest * 11 / 20;
+        Self {
+            width,
+            status,
+            name,
+            dept: rest - name,
+        }
+    }
+
+    fn row(
+        &self,
+        id: &str,
+        kind: &str,
+        status: &str,
+        name: &str,
+        dept: &str,
+        date: &str,
+    ) -> String {
+        let mut s = String::with_capacity(self.width + 8);
+        s.push(' ');
+        s.push_str(&fit(id, ID_W));
+        s.push(' ');
+        s.push_str(&fit(kind, KIND_W));
+        s.push(' ');
+        if self.status {
+            s.push_str(&fit(status, STATUS_W));
+            s.push(' ');
+        }
+        s.push_str(&fit(name, self.name));
+        s.push(' ');
+        s.push_str(&fit(dept, self.dept));
+        s.push(' ');
+        s.push_str(&fit(date, DATE_W));
+        fit(&s, self.width)
+    }
+}

@@ -1,0 +1,182 @@
+//! End to end: a sandbox made by the real `kustodi` binary, the desk running in tmux at 80×24,
+//! keys sent as an officer would type them, and the result checked with the CLI afterwards.
+//!
+//! Needs tmux (skipped with a message if it is absent) and the `kustodi` binary next to
+//! `kustodi-tui` (`cargo test --workspace` builds both; else `cargo build -p kustodi`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const TUI: &str = env!("CARGO_BIN_EXE_kustodi-tui");
+const OFFICER: &str = "198001012005011001";
+
+fn kustodi_bin() -> PathBuf {
+    let bin = Path::new(TUI).with_file_name("kustodi");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with `cargo build -p kustodi` (cargo test --workspace does)",
+        bin.display()
+    );
+    bin
+}
+
+fn kustodi(home: &Path, args: &[&str]) -> Output {
+    Command::new(kustodi_bin())
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env_remove("SOFTHSM2_CONF")
+        .env_remove("KUSTODI_STATION_PIN")
+        .env("KUSTODI_OFFICER", OFFICER)
+        .output()
+        .unwrap()
+}
+
+/// A private tmux server (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "desk"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+    fn literal(&self, text: &str) {
+        assert!(
+            self.cmd(&["send-keys", "-t", "desk", "-l", text])
+                .status
+                .success()
+        );
+    }
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "desk"]).stdout).into()
+    }
+    /// Waits until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("the desk never showed {text:?}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+#[test]
+fn an_officer_imports_ticks_submits_and_approves_at_the_desk_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed; the end-to-end desk test needs it");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("station");
+    let init = kustodi(&home, &["sandbox", "init"]);
+    assert!(init.status.success(), "sandbox init: {init:?}");
+    let example = home.join("examples/individual.json");
+    let exit_file = dir.path().join("exit-code");
+
+    let tmux = Tmux {
+        socket: format!("kustodi-e2e-{}", std::process::id()),
+    };
+    let command = format!(
+        "env -u SOFTHSM2_CONF -u KUSTODI_STATION_PIN -u LANG '{TUI}' --home '{}' --officer {OFFICER}; echo $? > '{}'",
+        home.display(),
+        exit_file.display()
+    );
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-s",
+        "desk",
+        &command,
+    ]);
+    assert!(started.status.success(), "tmux: {started:?}");
+
+    // Indonesian by default; the ledger of the new sandbox is verified at start.
+    tmux.wait_for("Buku besar utuh");
+    tmux.wait_for("Menunggu (0)");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Jalur berkas permohonan");
+    tmux.literal(example.to_str().unwrap());
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("3 dokumen belum dicentang");
+    assert!(screen.contains("Siti Rahmawati"), "{screen}");
+    // Submitting before every document is ticked is refused.
+    tmux.keys(&["1", "2", "s"]);
+    tmux.wait_for("Tidak dapat diajukan");
+    tmux.keys(&["3"]);
+    tmux.wait_for("siap diajukan");
+    tmux.keys(&["s"]);
+    let screen = tmux.wait_for("dicatat sebagai APP-000001");
+    assert!(screen.contains("›APP-000001"), "{screen}");
+    tmux.keys(&["a"]);
+    tmux.wait_for("Setujui permohonan APP-000001");
+    tmux.keys(&["y"]);
+    tmux.wait_for("Permohonan APP-000001 disetujui");
+    // English by F2.
+    tmux.keys(&["F2"]);
+    tmux.wait_for("Approved (1)");
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while !exit_file.exists() && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let code = std::fs::read_to_string(&exit_file).expect("the desk exited");
+    assert_eq!(code.trim(), "0");
+
+    // What the desk did is really in the station.
+    let list = kustodi(&home, &["--json", "application", "list"]);
+    assert!(list.status.success(), "{list:?}");
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(rows[0]["id"], "APP-000001");
+    assert_eq!(rows[0]["status"], "approved");
+    assert_eq!(rows[0]["submitted_by"], format!("officer:{OFFICER}"));
+    assert_eq!(rows[0]["decided_by"], format!("officer:{OFFICER}"));
+    let verify = kustodi(&home, &["--json", "ledger", "verify"]);
+    assert!(verify.status.success(), "{verify:?}");
+    let report: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+    // station.initialised, secret.escrowed, key registration, submitted, approved.
+    assert!(report["events"].as_u64().unwrap() >= 4, "{report}");
+}
+
+#[test]
+fn on_a_home_that_is_not_a_station_it_says_how_to_make_one_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(TUI)
+        .arg("--home")
+        .arg(dir.path())
+        .env_remove("SOFTHSM2_CONF")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kustodi sandbox init"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

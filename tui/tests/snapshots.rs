@@ -1,0 +1,354 @@
+//! Every screen at 80×24 in Bahasa Indonesia and English, from fixed data and a fixed clock.
+//! Review changes with `INSTA_UPDATE=always cargo test -p kustodi-tui --test snapshots` and
+//! `git diff tui/tests/snapshots`.
+
+mod support;
+
+use kustodi::domain::application::{self, ApplicationForm, ValidationPolicy};
+use kustodi::errors::{UserError, from_service};
+use kustodi::i18n::Lang;
+use kustodi::service::ServiceError;
+use kustodi::store::{ApplicationRow, ApplicationSummary, DocumentRow, StoreError};
+use kustodi_tui::model::{
+    CheckedForm, Detail, DetailData, Dialog, IssuanceSession, Job, LedgerState, Model, Notice,
+    QueueTab, Screen, StatusCounts, Wizard, WizardStep,
+};
+use kustodi_tui::text::Text;
+use kustodi_tui::view::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use time::Duration;
+
+fn draw(model: &Model) -> TestBackend {
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| view(model, f)).unwrap();
+    t.backend().clone()
+}
+
+/// Snapshots `make(lang)` in both languages as `<name>_id` and `<name>_en`.
+fn both(name: &str, make: impl Fn(Lang) -> Model) {
+    for (lang, suffix) in [(Lang::Id, "id"), (Lang::En, "en")] {
+        let backend = draw(&make(lang));
+        insta::assert_snapshot!(format!("{name}_{suffix}"), backend);
+    }
+}
+
+const NAMES: [(&str, &str, &str); 6] = [
+    (
+        "individual",
+        "Siti Rahmawati",
+        "Dinas Komunikasi, Informatika, Persandian dan Statistik",
+    ),
+    (
+        "position",
+        "Drs. H. Ahmad Fauzi, M.Si.",
+        "Badan Kepegawaian dan Pengembangan SDM",
+    ),
+    (
+        "system",
+        "Rudi Hartono",
+        "Dinas Kependudukan dan Pencatatan Sipil",
+    ),
+    ("individual", "Dewi Lestari", "Kecamatan Cikarang Utara"),
+    ("individual", "Bambang Supriyadi", "RSUD Kabupaten Bekasi"),
+    (
+        "position",
+        "Ir. Nur Aini",
+        "Badan Perencanaan Pembangunan Daerah",
+    ),
+];
+
+fn summary(n: u64, status: &str) -> ApplicationSummary {
+    let (kind, name, dept) = NAMES[(n as usize - 1) % NAMES.len()];
+    ApplicationSummary {
+        id: format!("APP-{n:06}"),
+        kind: kind.into(),
+        status: status.into(),
+        applicant_name: name.into(),
+        department: dept.into(),
+        submitted_at: support::NOW - Duration::days(40 - n as i64 % 30),
+    }
+}
+
+fn intact() -> LedgerState {
+    LedgerState::Intact {
+        events: 1284,
+        checkpoints: 431,
+        head: "9f2c1e0b7a5d4c3e8f6a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6".into(),
+    }
+}
+
+/// A queue of 120 waiting applications, scrolled to the top.
+fn queue(lang: Lang) -> Model {
+    let mut m = support::model(lang);
+    m.ledger = intact();
+    let q = &mut m.queue;
+    q.counts = StatusCounts {
+        submitted: 120,
+        approved: 37,
+        rejected: 5,
+        all: 162,
+    };
+    q.total = 120;
+    q.rows = (1..=45).map(|n| summary(n, "submitted")).collect();
+    q.loaded = true;
+    q.cursor = 2;
+    m
+}
+
+fn form(name: &str) -> ApplicationForm {
+    let bytes = std::fs::read(support::examples().join(name)).unwrap();
+    ApplicationForm::from_json(&bytes).unwrap()
+}
+
+fn checked(name: &str) -> CheckedForm {
+    let form = form(name);
+    let policy = ValidationPolicy {
+        official_domains: vec!["bekasikab.go.id".into()],
+    };
+    let problems = application::validate(&form, &policy, support::NOW.date());
+    CheckedForm {
+        path: format!("/srv/loket/permohonan/{name}").into(),
+        form,
+        problems,
+    }
+}
+
+fn wizard_review(lang: Lang, name: &str, ticked: usize) -> Model {
+    let mut m = support::model(lang);
+    m.ledger = intact();
+    m.screen = Screen::Wizard;
+    let c = checked(name);
+    let mut checklist = Wizard::checklist_for(c.form.kind);
+    for item in checklist.iter_mut().take(ticked) {
+        item.presented = true;
+    }
+    m.wizard = Wizard {
+        step: WizardStep::Review,
+        path: c.path.display().to_string(),
+        focus: ticked.min(checklist.len() - 1),
+        checked: Some(c),
+        checklist,
+        ..Wizard::default()
+    };
+    m
+}
+
+fn detail(lang: Lang, status: &str) -> Model {
+    let mut m = support::model(lang);
+    m.ledger = intact();
+    m.screen = Screen::Detail;
+    let form = form("individual.json");
+    let decided = status != "submitted";
+    m.detail = Some(Detail {
+        id: "APP-000001".into(),
+        data: Some(DetailData {
+            row: ApplicationRow {
+                id: "APP-000001".into(),
+                kind: "individual".into(),
+                status: status.into(),
+                applicant_name: "Siti Rahmawati".into(),
+                department: "Dinas Komunikasi, Informatika, Persandian dan Statistik".into(),
+                form_json: String::new(),
+                submitted_at: support::NOW - Duration::hours(2),
+                submitted_by: "officer:198001012005011001".into(),
+                decided_at: decided.then(|| support::NOW - Duration::hours(1)),
+                decided_by: decided.then(|| "officer:198001012005011001".into()),
+                decision_reason: (status == "rejected")
+                    .then(|| "Pindaian e-KTP buram; mohon bawa e-KTP asli.".into()),
+            },
+            form: Some(form),
+            documents: ["cover_letter", "recommendation", "ktp_scan"]
+                .iter()
+                .enumerate()
+                .map(|(i, k)| DocumentRow {
+                    id: i as i64 + 1,
+                    application_id: "APP-000001".into(),
+                    kind: (*k).into(),
+                    sha256: format!("{:064x}", 0xabcdef0123_u64 * (i as u64 + 1)),
+                    size: 48_213 + i as u64 * 1000,
+                    archive_name: format!("doc-{i}.age"),
+                    original_name: format!("docs/{k}.pdf"),
+                })
+                .collect(),
+        }),
+        scroll: 0,
+    });
+    m
+}
+
+#[test]
+fn queue_with_waiting_applications() {
+    both("queue", queue);
+}
+
+#[test]
+fn queue_all_tab_shows_a_status_column_and_search() {
+    both("queue_all_search", |lang| {
+        let mut m = queue(lang);
+        m.queue.tab = QueueTab::All;
+        m.queue.search = "dinas".into();
+        m.queue.searching = true;
+        m.queue.total = 3;
+        m.queue.rows = vec![
+            summary(1, "approved"),
+            summary(2, "rejected"),
+            summary(3, "submitted"),
+        ];
+        m.queue.cursor = 0;
+        m
+    });
+}
+
+#[test]
+fn queue_empty_while_loading() {
+    both("queue_empty", |lang| {
+        let mut m = support::model(lang);
+        m.queue.loaded = true;
+        m.ledger = LedgerState::Checking;
+        m.pending = vec![Job::VerifyLedger];
+        m
+    });
+}
+
+#[test]
+fn queue_with_a_success_notice() {
+    both("queue_notice", |lang| {
+        let mut m = queue(lang);
+        m.notice = Some(Notice::success(
+            Text::new("desk-submitted").arg("id", "APP-000121"),
+        ));
+        m
+    });
+}
+
+#[test]
+fn queue_with_an_error_and_what_to_do() {
+    both("queue_error", |lang| {
+        let mut m = queue(lang);
+        m.notice = Some(Notice::error(from_service(ServiceError::Store(
+            StoreError::NotFound {
+                what: "application",
+                id: "APP-000999".into(),
+            },
+        ))));
+        m
+    });
+}
+
+#[test]
+fn wizard_path_input() {
+    both("wizard_path", |lang| {
+        let mut m = support::model(lang);
+        m.ledger = intact();
+        m.screen = Screen::Wizard;
+        m.wizard.path = "/srv/loket/permohonan/individual.json".into();
+        m
+    });
+}
+
+#[test]
+fn wizard_valid_form_partly_ticked() {
+    both("wizard_valid", |lang| {
+        wizard_review(lang, "individual.json", 1)
+    });
+}
+
+#[test]
+fn wizard_valid_form_ready() {
+    both("wizard_ready", |lang| wizard_review(lang, "system.json", 3));
+}
+
+#[test]
+fn wizard_form_with_problems_next_to_fields() {
+    both("wizard_problems", |lang| {
+        wizard_review(lang, "invalid-many-problems.json", 0)
+    });
+}
+
+#[test]
+fn wizard_file_that_is_not_a_form() {
+    both("wizard_unreadable", |lang| {
+        let mut m = support::model(lang);
+        m.ledger = intact();
+        m.screen = Screen::Wizard;
+        m.wizard.step = WizardStep::Review;
+        m.wizard.path = "/srv/loket/permohonan/unknown-key.json".into();
+        let bytes = std::fs::read(support::examples().join("unknown-key.json")).unwrap();
+        let e = ApplicationForm::from_json(&bytes).unwrap_err();
+        let err: UserError = kustodi::errors::form_error(&kustodi::i18n::Messages::new(lang), &e);
+        m.wizard.unreadable = Some(err.clone());
+        m.notice = Some(Notice::error(err));
+        m
+    });
+}
+
+#[test]
+fn approve_dialog() {
+    both("approve", |lang| {
+        let mut m = queue(lang);
+        m.dialog = Some(Dialog::Approve {
+            id: "APP-000003".into(),
+            name: "Rudi Hartono".into(),
+            sending: false,
+        });
+        m
+    });
+}
+
+#[test]
+fn reject_dialog_with_a_refused_reason() {
+    both("reject", |lang| {
+        let mut m = queue(lang);
+        m.dialog = Some(Dialog::Reject {
+            id: "APP-000003".into(),
+            name: "Rudi Hartono".into(),
+            reason: "KTP".into(),
+            error: Some(
+                Text::new("transition-error-reason_too_short")
+                    .arg("length", 3)
+                    .arg("min", 5),
+            ),
+            sending: false,
+        });
+        m
+    });
+}
+
+#[test]
+fn application_detail_waiting_and_rejected() {
+    both("detail_waiting", |lang| detail(lang, "submitted"));
+    both("detail_rejected", |lang| detail(lang, "rejected"));
+}
+
+#[test]
+fn ledger_intact_and_damaged() {
+    both("ledger_intact", |lang| {
+        let mut m = support::model(lang);
+        m.screen = Screen::Ledger;
+        m.ledger = intact();
+        m
+    });
+    both("ledger_damaged", |lang| {
+        let mut m = support::model(lang);
+        m.screen = Screen::Ledger;
+        m.ledger = LedgerState::Damaged(from_service(ServiceError::Store(StoreError::Ledger(
+            kustodi::domain::ledger::VerifyError::HashMismatch { seq: 17 },
+        ))));
+        m
+    });
+}
+
+#[test]
+fn issuance_placeholder() {
+    both("issuance", |lang| {
+        let mut m = detail(lang, "approved");
+        m.screen = Screen::Issuance;
+        m.session = Some(IssuanceSession {
+            application_id: "APP-000001".into(),
+            applicant_name: "Siti Rahmawati".into(),
+            step: 0,
+        });
+        m
+    });
+}

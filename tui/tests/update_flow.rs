@@ -1,0 +1,417 @@
+//! Message sequences through `update`, with every effect run on a real scratch station (SQLite
+//! store, age archive, software station key) by the same runner the worker thread uses.
+
+mod support;
+
+use std::collections::VecDeque;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kustodi::i18n::Lang;
+use kustodi::service::Station;
+use kustodi::store::{ApplicationQuery, NewApplication};
+use kustodi_tui::model::{Dialog, LedgerState, Model, Screen, Tone, WizardStep};
+use kustodi_tui::msg::{Effect, Msg};
+use kustodi_tui::update::{init, update};
+use kustodi_tui::view::view;
+use kustodi_tui::worker::run_effect;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+struct Desk {
+    model: Model,
+    station: Station<'static>,
+    /// Every effect `update` asked for, in order.
+    effects: Vec<Effect>,
+    _dir: tempfile::TempDir,
+}
+
+impl Desk {
+    fn new(lang: Lang) -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let home = support::make_home(dir.path());
+        let mut desk = Desk {
+            model: support::model(lang),
+            station: support::open_station(home),
+            effects: vec![],
+            _dir: dir,
+        };
+        let fx = init(&mut desk.model);
+        desk.run(fx);
+        desk
+    }
+
+    /// Runs effects (and the effects of their replies) until none is left.
+    fn run(&mut self, fx: Vec<Effect>) {
+        let mut queue: VecDeque<Effect> = fx.into();
+        while let Some(e) = queue.pop_front() {
+            self.effects.push(e.clone());
+            let reply = run_effect(&mut self.station, e);
+            queue.extend(update(&mut self.model, Msg::Reply(Box::new(reply))));
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        let fx = update(
+            &mut self.model,
+            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+        self.run(fx);
+    }
+
+    fn keys(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn import(&mut self, example: &str) {
+        self.key(KeyCode::Char('n'));
+        let path = support::examples().join(example);
+        self.keys(path.to_str().unwrap());
+        self.key(KeyCode::Enter);
+    }
+
+    fn screen(&self) -> String {
+        let (w, h) = self.model.size;
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| view(&self.model, f)).unwrap();
+        t.backend().to_string()
+    }
+
+    fn submitted(&self) -> usize {
+        self.effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Submit { .. }))
+            .count()
+    }
+
+    fn stored(&self) -> Vec<(String, String)> {
+        self.station
+            .application_summaries(&ApplicationQuery {
+                status: None,
+                search: None,
+                limit: 1000,
+                offset: 0,
+            })
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.status))
+            .collect()
+    }
+
+    /// Submits an example all the way (tick every document).
+    fn submit_example(&mut self, example: &str) {
+        self.import(example);
+        let n = self.model.wizard.checklist.len();
+        for i in 1..=n {
+            self.keys(&i.to_string());
+        }
+        self.key(KeyCode::Char('s'));
+    }
+}
+
+#[test]
+fn a_valid_file_is_checked_ticked_submitted_and_then_shown_selected_in_the_queue() {
+    let mut d = Desk::new(Lang::En);
+    assert!(matches!(d.model.ledger, LedgerState::Intact { .. }));
+    d.import("individual.json");
+    assert_eq!(d.model.screen, Screen::Wizard);
+    assert_eq!(d.model.wizard.step, WizardStep::Review);
+    let checked = d.model.wizard.checked.as_ref().expect("checked form");
+    assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+    // Pasal 11 checklist of an individual certificate, nothing ticked yet.
+    let docs: Vec<&str> = d
+        .model
+        .wizard
+        .checklist
+        .iter()
+        .map(|i| i.document.as_str())
+        .collect();
+    assert_eq!(docs, ["cover_letter", "recommendation", "ktp_scan"]);
+    assert!(d.model.wizard.checklist.iter().all(|i| !i.presented));
+    let screen = d.screen();
+    assert!(screen.contains("[ ] 1 Cover letter"), "{screen}");
+    assert!(screen.contains("3 document(s) not ticked"), "{screen}");
+
+    // Space ticks the focused item, digits tick by number.
+    d.key(KeyCode::Char(' '));
+    d.keys("23");
+    assert!(d.model.wizard.all_ticked());
+    assert!(d.screen().contains("ready to submit"));
+    d.key(KeyCode::Char('s'));
+
+    assert_eq!(
+        d.stored(),
+        [("APP-000001".to_owned(), "submitted".to_owned())]
+    );
+    assert_eq!(d.model.screen, Screen::Queue);
+    let sel = d.model.queue.selected().expect("a selected row");
+    assert_eq!(sel.id, "APP-000001");
+    let screen = d.screen();
+    assert!(
+        screen.contains("APP-000001 individual Siti Rahmawati"),
+        "{screen}"
+    );
+    assert!(screen.contains("recorded as APP-000001"), "{screen}");
+    assert!(screen.contains("Waiting (1)"), "{screen}");
+    // The ledger was verified again after the write: init + submission.
+    let LedgerState::Intact { events, .. } = d.model.ledger else {
+        panic!("ledger {:?}", d.model.ledger);
+    };
+    assert_eq!(events, 2, "key registration + application.submitted");
+}
+
+#[test]
+fn an_invalid_file_shows_each_problem_under_its_field_and_cannot_be_submitted() {
+    let mut d = Desk::new(Lang::En);
+    d.import("invalid-many-problems.json");
+    let problems = d.model.wizard.checked.as_ref().unwrap().problems.clone();
+    assert!(problems.len() > 5, "{problems:?}");
+    // A tall terminal shows the whole form at once.
+    update(&mut d.model, Msg::Resize(80, 70));
+    let screen = d.screen();
+    // The NIK problem sits right under the NIK row.
+    let lines: Vec<&str> = screen.lines().collect();
+    let nik = lines
+        .iter()
+        .position(|l| l.contains("✗ NIK"))
+        .unwrap_or_else(|| panic!("NIK row marked: {screen}"));
+    assert!(lines[nik + 1].contains('✗'), "{screen}");
+    assert!(screen.contains("problem(s)"), "{screen}");
+    // A missing document shows under its checklist item.
+    let decree = lines
+        .iter()
+        .position(|l| l.contains("Appointment decree"))
+        .expect("decree row");
+    assert!(lines[decree + 1].contains('✗'), "{screen}");
+
+    // At 80×24 the rest of the form is reached by scrolling.
+    update(&mut d.model, Msg::Resize(80, 24));
+    assert!(!d.screen().contains("✗ NIK"));
+    let mut presses = 0;
+    while !d.screen().contains("✗ NIK") && presses < 6 {
+        d.key(KeyCode::PageDown);
+        presses += 1;
+    }
+    assert!(d.screen().contains("✗ NIK"), "{}", d.screen());
+    for i in 1..=d.model.wizard.checklist.len() {
+        d.keys(&i.to_string());
+    }
+    d.key(KeyCode::Char('s'));
+    assert_eq!(d.submitted(), 0, "no submission was attempted");
+    let notice = d.model.notice.as_ref().unwrap();
+    assert_eq!(notice.tone, Tone::Error);
+    assert_eq!(notice.text.id, "desk-submit-has-problems");
+    assert!(d.stored().is_empty());
+}
+
+#[test]
+fn submit_is_refused_until_every_presented_document_is_ticked() {
+    let mut d = Desk::new(Lang::Id);
+    d.import("position.json");
+    assert_eq!(
+        d.model.wizard.checklist.len(),
+        5,
+        "position: + decree, delegation"
+    );
+    d.keys("1234");
+    d.key(KeyCode::Char('s'));
+    assert_eq!(d.submitted(), 0);
+    let notice = d.model.notice.as_ref().unwrap();
+    assert_eq!(notice.text.id, "desk-submit-checklist-incomplete");
+    assert!(d.screen().contains("1 dokumen belum dicentang"));
+    d.keys("5s");
+    assert_eq!(d.submitted(), 1);
+    assert_eq!(d.stored().len(), 1);
+}
+
+#[test]
+fn a_file_that_is_not_an_application_shows_the_form_error_and_what_to_do() {
+    let mut d = Desk::new(Lang::En);
+    d.import("unknown-key.json");
+    assert!(d.model.wizard.checked.is_none());
+    assert!(d.model.wizard.unreadable.is_some());
+    let screen = d.screen();
+    assert!(screen.contains("not an application file"), "{screen}");
+    assert!(screen.contains("What to do"), "{screen}");
+    d.key(KeyCode::Char('s'));
+    assert_eq!(d.submitted(), 0);
+}
+
+#[test]
+fn a_missing_file_is_an_error_with_a_hint_not_a_crash() {
+    let mut d = Desk::new(Lang::En);
+    d.import("no-such-file.json");
+    assert_eq!(d.model.wizard.step, WizardStep::Path, "stays on the path");
+    let screen = d.screen();
+    assert!(screen.contains("no-such-file.json does not"), "{screen}");
+    assert!(screen.contains("What to do"), "{screen}");
+}
+
+#[test]
+fn rejecting_needs_a_reason_of_the_domain_s_length_and_then_succeeds() {
+    let mut d = Desk::new(Lang::En);
+    d.submit_example("individual.json");
+    d.key(KeyCode::Char('r'));
+    assert!(matches!(d.model.dialog, Some(Dialog::Reject { .. })));
+    // No reason.
+    d.key(KeyCode::Enter);
+    assert!(d.screen().contains("needs a reason") || reject_error(&d).is_some());
+    assert_eq!(
+        reject_error(&d).as_deref(),
+        Some("transition-error-reason_missing")
+    );
+    // Too short.
+    d.keys("KTP");
+    d.key(KeyCode::Enter);
+    assert_eq!(
+        reject_error(&d).as_deref(),
+        Some("transition-error-reason_too_short")
+    );
+    assert_eq!(d.stored()[0].1, "submitted", "nothing decided yet");
+    d.keys(" buram, mohon pindai ulang");
+    d.key(KeyCode::Enter);
+    assert!(d.model.dialog.is_none());
+    assert_eq!(d.stored()[0].1, "rejected");
+    let row = d.station.application("APP-000001").unwrap().row;
+    assert_eq!(
+        row.decision_reason.as_deref(),
+        Some("KTP buram, mohon pindai ulang")
+    );
+    assert_eq!(
+        row.decided_by.as_deref(),
+        Some("officer:198001012005011001")
+    );
+    assert!(d.screen().contains("APP-000001 rejected"));
+}
+
+fn reject_error(d: &Desk) -> Option<String> {
+    match &d.model.dialog {
+        Some(Dialog::Reject { error, .. }) => error.as_ref().map(|t| t.id.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn approving_asks_for_confirmation_and_records_the_decision() {
+    let mut d = Desk::new(Lang::Id);
+    d.submit_example("individual.json");
+    d.key(KeyCode::Char('a'));
+    assert!(matches!(d.model.dialog, Some(Dialog::Approve { .. })));
+    d.key(KeyCode::Esc);
+    assert_eq!(d.stored()[0].1, "submitted");
+    d.keys("ay");
+    assert_eq!(d.stored()[0].1, "approved");
+    // Deciding it again is refused by the desk before reaching the service.
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Char('a'));
+    assert!(d.model.dialog.is_none());
+    assert_eq!(
+        d.model.notice.as_ref().unwrap().text.id,
+        "desk-only-waiting"
+    );
+}
+
+#[test]
+fn the_language_key_switches_every_string_and_back() {
+    let mut d = Desk::new(Lang::Id);
+    let id = d.screen();
+    assert!(id.contains("Menunggu") && id.contains("keluar"), "{id}");
+    d.key(KeyCode::F(2));
+    let en = d.screen();
+    assert!(en.contains("Waiting") && en.contains("quit"), "{en}");
+    assert!(!en.contains("Menunggu") && !en.contains("keluar"), "{en}");
+    d.key(KeyCode::F(2));
+    assert_eq!(d.screen(), id);
+}
+
+#[test]
+fn search_filters_by_name_department_or_id_and_esc_clears_it() {
+    let mut d = Desk::new(Lang::En);
+    d.submit_example("individual.json");
+    d.submit_example("system.json");
+    d.key(KeyCode::Char('4'));
+    assert_eq!(d.model.queue.total, 2);
+    d.key(KeyCode::Char('/'));
+    d.keys("siti");
+    assert_eq!(d.model.queue.total, 1);
+    assert_eq!(
+        d.model.queue.selected().unwrap().applicant_name,
+        "Siti Rahmawati"
+    );
+    d.key(KeyCode::Esc);
+    assert_eq!(d.model.queue.total, 2);
+    d.key(KeyCode::Char('/'));
+    d.keys("zzz");
+    assert!(d.screen().contains("No application matches “zzz”"));
+}
+
+#[test]
+fn the_queue_pages_through_many_applications_and_loads_only_what_is_near() {
+    let mut d = Desk::new(Lang::En);
+    // 500 applications straight into the store.
+    let key = support::SoftKey::new();
+    let mut store = kustodi::store::SqliteStore::open(d.station.home().db_path()).unwrap();
+    store
+        .unit_of_work(
+            &key,
+            &kustodi::ports::clock::FixedClock(support::NOW),
+            |tx| {
+                for n in 0..500 {
+                    tx.insert_application(&NewApplication {
+                        kind: "individual".into(),
+                        status: "submitted".into(),
+                        applicant_name: format!("Pemohon {n}"),
+                        department: "Disdukcapil".into(),
+                        form_json: "{}".into(),
+                        submitted_by: "officer:1".into(),
+                    })?;
+                }
+                Ok::<_, kustodi::store::StoreError>(())
+            },
+        )
+        .unwrap();
+    d.key(KeyCode::F(5));
+    assert_eq!(d.model.queue.total, 500);
+    let rows = d.model.queue_rows();
+    assert_eq!(rows, 15, "80×24 shows 15 rows");
+    assert!(
+        d.model.queue.rows.len() as u64 <= 3 * rows,
+        "one window only"
+    );
+    d.key(KeyCode::End);
+    assert_eq!(d.model.queue.selected().unwrap().id, "APP-000500");
+    assert!(d.screen().contains("486–500 of 500"), "{}", d.screen());
+    d.key(KeyCode::Home);
+    assert_eq!(d.model.queue.selected().unwrap().id, "APP-000001");
+    for _ in 0..40 {
+        d.key(KeyCode::Down);
+    }
+    assert_eq!(d.model.queue.selected().unwrap().id, "APP-000041");
+    d.key(KeyCode::PageDown);
+    assert_eq!(d.model.queue.selected().unwrap().id, "APP-000056");
+    let last_query = d
+        .effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::LoadQueue(r) => Some(r.query.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(u64::from(last_query.limit) <= 3 * rows);
+}
+
+#[test]
+fn without_an_officer_nothing_is_decided_or_submitted() {
+    let mut d = Desk::new(Lang::En);
+    d.submit_example("individual.json");
+    assert_eq!(d.stored().len(), 1);
+    d.model.officer.id = None;
+    d.key(KeyCode::Char('a'));
+    assert!(d.model.dialog.is_none());
+    assert_eq!(d.model.notice.as_ref().unwrap().text.id, "desk-no-officer");
+    d.submit_example("system.json");
+    assert_eq!(d.stored().len(), 1);
+    assert!(d.screen().contains("No officer signed in"));
+}

@@ -1,4 +1,4 @@
-//! Every message id the CLI names exists in both languages (a typo would print the bare id).
+//! Every message id the CLI (and the shared error mapping) names exists in both languages (a typo would print the bare id).
 
 use std::collections::BTreeSet;
 
@@ -34,9 +34,9 @@ fn ids_in(source: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_message_the_cli_names_exists_in_indonesian_and_english() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
-    let mut ids = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut ids = ids_in(&std::fs::read_to_string(src.join("errors.rs")).unwrap());
+    for entry in std::fs::read_dir(src.join("cli")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "rs") {
             ids.extend(ids_in(&std::fs::read_to_string(path).unwrap()));

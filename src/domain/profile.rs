@@ -134,7 +134,12 @@ pub struct CertificateTemplate {
     pub algorithms: Vec<String>,
 }
 
-fn check_in(at: &str, what: &'static str, value: &str, allowed: &[&str]) -> Result<(), ProfileError> {
+fn check_in(
+    at: &str,
+    what: &'static str,
+    value: &str,
+    allowed: &[&str],
+) -> Result<(), ProfileError> {
     if allowed.contains(&value) {
         Ok(())
     } else {
@@ -253,10 +258,13 @@ impl Profiles {
         facts: &SubjectFacts,
         algorithm: &str,
     ) -> Result<CertificateTemplate, ProfileError> {
-        let kind = self.kinds.get(&facts.kind).ok_or_else(|| ProfileError::Missing {
-            what: "certificate kind",
-            name: facts.kind.clone(),
-        })?;
+        let kind = self
+            .kinds
+            .get(&facts.kind)
+            .ok_or_else(|| ProfileError::Missing {
+                what: "certificate kind",
+                name: facts.kind.clone(),
+            })?;
         if !kind.algorithms.iter().any(|a| a == algorithm) {
             return Err(ProfileError::Invalid {
                 at: format!("kind.{}", facts.kind),
@@ -292,10 +300,12 @@ impl Profiles {
             sans.extend(profile.san.iter().copied());
         }
         let san_email = if sans.contains(&SanSource::Email) {
-            vec![facts
-                .email
-                .clone()
-                .ok_or(ProfileError::MissingFact { field: "email" })?]
+            vec![
+                facts
+                    .email
+                    .clone()
+                    .ok_or(ProfileError::MissingFact { field: "email" })?,
+            ]
         } else {
             vec![]
         };
@@ -410,7 +420,10 @@ mod tests {
         let t = profiles()
             .template(&asn("position", &["signature"]), "p256")
             .unwrap();
-        assert!(t.subject.contains(&("title".into(), "Kepala Bidang Persandian".into())));
+        assert!(
+            t.subject
+                .contains(&("title".into(), "Kepala Bidang Persandian".into()))
+        );
     }
 
     #[test]
@@ -460,11 +473,18 @@ mod tests {
         let bad = DEFAULT_PROFILES.replace("{department}", "{departement}");
         assert!(matches!(
             Profiles::parse(&bad, KINDS, USES),
-            Err(ProfileError::Unknown { what: "placeholder", .. })
+            Err(ProfileError::Unknown {
+                what: "placeholder",
+                ..
+            })
         ));
         assert_eq!(
-            Profiles::parse(DEFAULT_PROFILES, &["individual", "position", "system", "x"], USES)
-                .unwrap_err(),
+            Profiles::parse(
+                DEFAULT_PROFILES,
+                &["individual", "position", "system", "x"],
+                USES
+            )
+            .unwrap_err(),
             ProfileError::Missing {
                 what: "certificate kind",
                 name: "x".into()

@@ -1,6 +1,8 @@
 //! The `kustodi` command line: parses arguments, calls the service, prints text or JSON.
 
 pub mod args;
+pub mod enroll;
+pub mod enroll_bench;
 pub mod errors;
 pub mod output;
 pub mod station_key;
@@ -43,7 +45,7 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
-fn actor(cli: &Cli) -> String {
+pub(crate) fn actor(cli: &Cli) -> String {
     let who = cli
         .officer
         .clone()
@@ -57,7 +59,7 @@ fn home(cli: &Cli) -> Result<Home, CliError> {
     Home::locate(cli.home.clone()).map_err(|e| from_service(ServiceError::Home(e)))
 }
 
-fn open_station(cli: &Cli) -> Result<Station<'static>, CliError> {
+pub(crate) fn open_station(cli: &Cli) -> Result<Station<'static>, CliError> {
     let home = home(cli)?;
     let config = home
         .load_config()
@@ -118,6 +120,14 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
             station_key::bench_ledger(cli, out, *events, *batch)
         }
+        Command::Bench(BenchCmd::Enroll { count, algorithm }) => {
+            enroll::bench(cli, out, *count, algorithm)
+        }
+        Command::Enroll(args) => enroll::enroll(cli, out, args),
+        Command::Session(cmd) => enroll::session(cli, out, cmd),
+        Command::Ca(cmd) => enroll::ca(cli, out, cmd),
+        Command::Certificate(cmd) => enroll::certificate(cli, out, cmd),
+        Command::Receipt(cmd) => enroll::receipt(cli, out, cmd),
     }
 }
 

@@ -650,6 +650,16 @@ pub fn enroll(
             state: t.state.clone(),
         });
     }
+    // The applicant's PIN is judged by the token model's rules before anything is recorded.
+    let set = profiles::embedded_profiles().map_err(|e| EnrolError::Profiles(format!("{e:?}")))?;
+    let matched = set.match_token(&TokenReport {
+        manufacturer: Some(info.manufacturer.clone()),
+        model: Some(info.model.clone()),
+        label: Some(info.label.clone()),
+        pkcs11_firmware: ck_version(&info.firmware_version),
+        ..Default::default()
+    });
+    check_new_pin(&matched.profile.id, ctx.applicant_pin)?;
     let data = SessionData {
         algorithm: algorithm.to_owned(),
         lang: lang.code().to_owned(),
@@ -775,6 +785,10 @@ pub fn import_certificate(
         let spki = hex::decode(data.spki_hex.clone().unwrap_or_default()).unwrap_or_default();
         let imported = match import_certificates(&bytes, &spki) {
             Ok(i) => i,
+            Err(CaError::ImportNoMatchingCertificate { .. }) => {
+                last_err = EnrolError::NoParkedSession;
+                continue;
+            }
             Err(e) => {
                 last_err = e.into();
                 continue;
@@ -926,6 +940,9 @@ pub fn abort(
         }
         if tx.token(&serial)?.is_some() {
             tx.set_token_state(&serial, &state, None, None)?;
+        }
+        if let Some(cert_serial) = &data.certificate_serial {
+            tx.set_holder_certificate_status(cert_serial, "revoked")?;
         }
         tx.journal(&id, "abort", "after", "aborted", None)?;
         tx.append_event(

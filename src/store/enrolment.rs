@@ -486,6 +486,19 @@ impl UnitOfWork<'_> {
         Ok(())
     }
 
+    /// Marks a holder certificate `active` or `revoked` (a missing row is not an error: the
+    /// session may have been aborted before the certificate was installed).
+    pub fn set_holder_certificate_status(
+        &mut self,
+        serial: &str,
+        status: &str,
+    ) -> Result<(), StoreError> {
+        self.connection()
+            .prepare_cached("UPDATE certificates SET status = ?2 WHERE serial = ?1")?
+            .execute(params![serial, status])?;
+        Ok(())
+    }
+
     /// Allocates the next receipt id (`RCP-000001`, …) without inserting it.
     pub fn next_receipt_id(&self) -> Result<String, StoreError> {
         let num: i64 = self.connection().query_row(

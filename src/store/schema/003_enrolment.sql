@@ -51,7 +51,9 @@ CREATE TABLE certificates (
     application_id TEXT NOT NULL REFERENCES applications (id),
     token_serial   TEXT NOT NULL REFERENCES tokens (serial),
     not_after      TEXT NOT NULL,
-    der            BLOB NOT NULL
+    der            BLOB NOT NULL,
+    -- active | revoked (an aborted session's certificate, revoked at the embedded CA)
+    status         TEXT NOT NULL DEFAULT 'active'
 ) STRICT;
 CREATE INDEX certificates_application ON certificates (application_id);
 

@@ -863,6 +863,7 @@ pub fn abort(
     provider: &Pkcs11Provider,
     session_id: &str,
     applicant_pin: Option<&Pin>,
+    factory_so_pin: Option<&Pin>,
     actor: &str,
 ) -> Result<Aborted, EnrolError> {
     let row = station.store().enrol_session(session_id)?;
@@ -910,6 +911,14 @@ pub fn abort(
             revoke = Some((ca_token, serial, sha256_hex(&der)));
         }
     }
+    // Before the SO PIN changed the token is put back exactly as it came from stock (label,
+    // no objects); after, its SO PIN is escrowed and only the custodians can reset it.
+    let initialise = STEPS.iter().position(|s| *s == "initialise").unwrap_or(0);
+    if !data.so_pin_rotated && reached > initialise && data.token_state_before == "stock" {
+        if let Some(factory) = factory_so_pin {
+            provider.init_token(&data.token_uri(), factory, &data.token_label_before)?;
+        }
+    }
     let token_state = if data.so_pin_rotated {
         "initialised"
     } else {
@@ -939,7 +948,8 @@ pub fn abort(
             }
         }
         if tx.token(&serial)?.is_some() {
-            tx.set_token_state(&serial, &state, None, None)?;
+            let label = (!data.so_pin_rotated).then_some(data.token_label_before.as_str());
+            tx.set_token_state(&serial, &state, label, None)?;
         }
         if let Some(cert_serial) = &data.certificate_serial {
             tx.set_holder_certificate_status(cert_serial, "revoked")?;
@@ -1193,10 +1203,29 @@ impl Run<'_, '_, '_> {
         let name = form.applicant.name.clone().unwrap_or_default();
         let label = token_label(&self.application_id, name.trim());
         let so = self.factory_so_pin()?;
-        // C_InitToken with the factory SO PIN: clears every object and sets the label.
-        self.ctx
+        // C_InitToken with the factory SO PIN: clears every object and sets the label. A token
+        // of an earlier, aborted session of the same application may still carry that label.
+        let label = match self
+            .ctx
             .provider
-            .init_token(&self.data.token_uri(), &so, &label)?;
+            .init_token(&self.data.token_uri(), &so, &label)
+        {
+            Err(TokenError::TokenAlreadyExists { .. }) => {
+                let num = self
+                    .session_id
+                    .trim_start_matches("ENR-")
+                    .trim_start_matches('0');
+                let label = token_label(&format!("{}/{num}", self.application_id), name.trim());
+                self.ctx
+                    .provider
+                    .init_token(&self.data.token_uri(), &so, &label)?;
+                label
+            }
+            other => {
+                other?;
+                label
+            }
+        };
         self.data.label = Some(label.clone());
         let serial = self.data.token_serial.clone();
         let subject = self.token_subject();

@@ -400,8 +400,16 @@ pub fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<Exit, CliError>
                 None
             };
             let provider = provider(&station)?;
-            let done = enroll::abort(&mut station, &provider, id, pin.as_ref(), &actor(cli))
-                .map_err(enrol_error)?;
+            let factory = factory_so_pin(station.config());
+            let done = enroll::abort(
+                &mut station,
+                &provider,
+                id,
+                pin.as_ref(),
+                factory.as_ref(),
+                &actor(cli),
+            )
+            .map_err(enrol_error)?;
             out.json(
                 &json!({"session": done.session, "objects_deleted": done.objects_deleted,
                 "token_state": done.token_state, "revoked": done.revoked}),

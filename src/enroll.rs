@@ -914,10 +914,12 @@ pub fn abort(
     // Before the SO PIN changed the token is put back exactly as it came from stock (label,
     // no objects); after, its SO PIN is escrowed and only the custodians can reset it.
     let initialise = STEPS.iter().position(|s| *s == "initialise").unwrap_or(0);
-    if !data.so_pin_rotated && reached > initialise && data.token_state_before == "stock" {
-        if let Some(factory) = factory_so_pin {
-            provider.init_token(&data.token_uri(), factory, &data.token_label_before)?;
-        }
+    if !data.so_pin_rotated
+        && reached > initialise
+        && data.token_state_before == "stock"
+        && let Some(factory) = factory_so_pin
+    {
+        provider.init_token(&data.token_uri(), factory, &data.token_label_before)?;
     }
     let token_state = if data.so_pin_rotated {
         "initialised"

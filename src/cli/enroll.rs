@@ -2,11 +2,10 @@
 
 use std::io::BufRead;
 use std::path::Path;
-use std::time::Instant;
 
 use der::{Decode, EncodePem};
 use kustodi::enroll::{self, Context, EnrolError, Officer, Outcome};
-use kustodi::home::{Config, Home, HomeError, write_file};
+use kustodi::home::{Config, HomeError, write_file};
 use kustodi::i18n::Lang;
 use kustodi::ports::token::TokenError;
 use kustodi::secret::Pin;
@@ -594,10 +593,8 @@ pub fn receipt(cli: &Cli, out: &Out, cmd: &ReceiptCmd) -> Result<Exit, CliError>
     }
 }
 
-/// `kustodi bench enroll`: see `bench_enroll` in this module's docs and `docs/enrolment.md`.
+/// `kustodi bench enroll`: see `src/cli/enroll_bench.rs` and `docs/enrolment.md`.
 pub fn bench(cli: &Cli, out: &Out, count: u32, algorithm: &str) -> Result<Exit, CliError> {
-    let home = Home::locate(cli.home.clone()).map_err(|e| from_service(e.into()))?;
-    let _ = (&home, Instant::now());
     let figures = super::enroll_bench::run(cli, out, count, algorithm)?;
     out.json(&figures);
     Ok(Exit::Ok)

@@ -149,7 +149,7 @@ fn manual_once(dir: &Path, label: &str, ec: bool, n: u32) -> Result<(), CliError
         .arg(&cert)
         .arg("-out")
         .arg(&der))?;
-    sh(&mut p11(&["--token-label", &new_label, "--write-object"])
+    sh(p11(&["--token-label", &new_label, "--write-object"])
         .arg(&der)
         .args([
             "--type",
@@ -191,6 +191,8 @@ pub fn run(cli: &Cli, out: &Out, count: u32, algorithm: &str) -> Result<Value, C
     let anchors = enroll::trust_anchors(station.home(), station.config()).map_err(enrol_error)?;
     let who = actor(cli);
 
+    // Labels unique to this run (a home may be benchmarked more than once).
+    let run: String = hex::encode(rand::random::<[u8; 3]>());
     let mut kustodi = Duration::ZERO;
     for i in 0..count {
         let id = station
@@ -199,7 +201,7 @@ pub fn run(cli: &Cli, out: &Out, count: u32, algorithm: &str) -> Result<Value, C
         station
             .decide(&id, &Decision::Approve, &who)
             .map_err(from_service)?;
-        let uri = init_blank_token(&module, &format!("BENCH-K-{i}-{id}"), &factory)
+        let uri = init_blank_token(&module, &format!("BK-{run}-{i}"), &factory)
             .map_err(|e| enrol_error(e.into()))?;
         let t0 = Instant::now();
         let officer = Officer::sign_in(
@@ -249,7 +251,7 @@ pub fn run(cli: &Cli, out: &Out, count: u32, algorithm: &str) -> Result<Value, C
     ]))?;
     let mut manual = Duration::ZERO;
     for i in 0..count {
-        let label = format!("BENCH-M-{i}");
+        let label = format!("BM-{run}-{i}");
         init_blank_token(&module, &label, &factory).map_err(|e| enrol_error(e.into()))?;
         let t0 = Instant::now();
         manual_once(dir.path(), &label, ec, i)?;

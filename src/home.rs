@@ -41,6 +41,71 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub custodians: CustodianConfig,
     pub station_key: StationKeyConfig,
+    /// The CA that issues holders' certificates (absent in homes made before enrolment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<CaConfig>,
+    /// Officer sign-in defaults (nothing secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub officer: Option<OfficerConfig>,
+}
+
+/// Which CA issues: the station's own (key on a PKCS#11 token) or an offline CA (BSrE).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CaKind {
+    #[default]
+    Embedded,
+    Offline,
+}
+
+/// `[ca]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CaConfig {
+    #[serde(default)]
+    pub kind: CaKind,
+    /// Embedded CA: label of the token holding the CA key.
+    #[serde(default)]
+    pub token_label: Option<String>,
+    /// Embedded CA: file with the CA token PIN (relative to the home, mode 0600; sandbox only).
+    /// The environment variable `KUSTODI_CA_PIN` takes precedence.
+    #[serde(default)]
+    pub pin_file: Option<PathBuf>,
+    /// Embedded CA: its certificate (PEM, relative to the home).
+    #[serde(default)]
+    pub certificate: Option<PathBuf>,
+    /// Offline CA: its display name (e.g. `BSrE`).
+    #[serde(default)]
+    pub offline_name: Option<String>,
+    /// Offline CA: folder where CSRs and request sheets are written.
+    #[serde(default)]
+    pub outbox: Option<PathBuf>,
+    /// CA certificates (PEM files) that holders' and officers' certificates must chain to.
+    #[serde(default)]
+    pub trust_anchors: Vec<PathBuf>,
+    /// `production` or `test`, written into receipts.
+    #[serde(default = "default_ca_use")]
+    pub usage: String,
+}
+
+fn default_ca_use() -> String {
+    "production".into()
+}
+
+/// `[officer]`: where officers sign in. No PIN, no key: only where to find the token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerConfig {
+    /// PKCS#11 URI of the officer token used when `--officer-token` is not given.
+    #[serde(default)]
+    pub default_token: Option<String>,
+    /// `CKA_LABEL` of the officer's signing key on the officer token.
+    #[serde(default = "default_officer_key_label")]
+    pub key_label: String,
+}
+
+fn default_officer_key_label() -> String {
+    "officer-signing".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -213,6 +278,8 @@ mod tests {
                 token_label: "kustodi-station".into(),
                 pin_file: Some("sandbox/station.pin".into()),
             },
+            ca: None,
+            officer: None,
         }
     }
 
@@ -222,6 +289,29 @@ mod tests {
         let home = Home::at(dir.path());
         home.save_config(&sample()).unwrap();
         assert_eq!(home.load_config().unwrap(), sample());
+    }
+
+    #[test]
+    fn a_config_with_ca_and_officer_sections_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        let mut c = sample();
+        c.ca = Some(CaConfig {
+            kind: CaKind::Offline,
+            token_label: None,
+            pin_file: None,
+            certificate: None,
+            offline_name: Some("BSrE".into()),
+            outbox: Some("outbox".into()),
+            trust_anchors: vec!["ca/bsre.pem".into()],
+            usage: "production".into(),
+        });
+        c.officer = Some(OfficerConfig {
+            default_token: Some("pkcs11:token=officer-1".into()),
+            key_label: "officer-signing".into(),
+        });
+        home.save_config(&c).unwrap();
+        assert_eq!(home.load_config().unwrap(), c);
     }
 
     #[test]

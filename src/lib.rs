@@ -11,6 +11,7 @@ pub mod ca;
 pub mod certcheck;
 pub mod csr;
 pub mod domain;
+pub mod enroll;
 pub mod errors;
 pub mod home;
 pub mod i18n;

@@ -287,6 +287,19 @@ impl<'a> Station<'a> {
         self.store.unit_of_work(signer, self.clock.as_ref(), f)
     }
 
+    /// As [`Station::write`], for a use case with its own error type (enrolment, CA steps).
+    pub fn write_as<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut crate::store::UnitOfWork<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<ServiceError> + From<StoreError>,
+    {
+        self.ensure_signer()?;
+        let signer = self.signer.as_deref().expect("signer opened above");
+        self.store.unit_of_work(signer, self.clock.as_ref(), f)
+    }
+
     /// Validates an application file (and the documents it names). Changes nothing.
     pub fn check_application(&self, path: &Path) -> Result<Checked, ServiceError> {
         let raw = read_limited(path, MAX_FORM_BYTES)?;

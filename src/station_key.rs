@@ -77,12 +77,20 @@ fn station_pin(home: &Home, config: &Config) -> Result<Pin, SignError> {
 /// [`STATION_PIN_ENV`] or the config's PIN file).
 pub fn open_station_key(home: &Home, config: &Config) -> Result<StationKey, SignError> {
     let label = &config.station_key.token_label;
-    let module = match &config.station_key.softhsm_conf {
+    let module = load_module(home, config).map_err(|e| token_err(e, label))?;
+    open_station_key_on(&module, home, config)
+}
+
+/// The PKCS#11 module of the station's tokens (SoftHSM2 with the home's config in the
+/// sandbox). Loading it again in the same process returns the module already loaded.
+pub fn load_module(
+    home: &Home,
+    config: &Config,
+) -> Result<crate::token::pkcs11::Pkcs11Module, crate::ports::token::TokenError> {
+    match &config.station_key.softhsm_conf {
         Some(conf) => softhsm::load_softhsm(&config.station_key.module, home.resolve(conf)),
         None => crate::token::pkcs11::Pkcs11Module::load(&config.station_key.module),
     }
-    .map_err(|e| token_err(e, label))?;
-    open_station_key_on(&module, home, config)
 }
 
 /// Opens the station key on a module the caller already loaded (a PKCS#11 module is

@@ -132,8 +132,9 @@ fn a_full_application_round_prints_ids_and_keeps_the_ledger_intact() {
 
     let (code, verify) = sb.json(&["ledger", "verify"]);
     assert_eq!(code, 0, "{verify}");
-    // init: key registered + station + escrow; 3 submissions; 2 decisions.
-    assert_eq!(verify["events"], 8);
+    // init: key registered + station + escrow, then the sandbox CA and officer token (CA,
+    // officer, two escrows); 3 submissions; 2 decisions.
+    assert_eq!(verify["events"], 12);
     let (_, events) = sb.json(&["ledger", "events", "--limit", "100"]);
     let kinds: Vec<&str> = events
         .as_array()
@@ -442,8 +443,8 @@ fn populated() -> Sandbox {
         sb.submit(f);
     }
     sb.run(&["application", "approve", "APP-000001"]);
-    // 3 init events + 3 submissions + 1 approval = 7 events.
-    assert_eq!(sb.json(&["ledger", "verify"]).1["events"], 7);
+    // 3 station init events + 4 CA/officer events + 3 submissions + 1 approval = 11 events.
+    assert_eq!(sb.json(&["ledger", "verify"]).1["events"], 11);
     sb
 }
 
@@ -452,21 +453,21 @@ fn a_changed_event_is_named_by_ledger_verify() {
     let sb = populated();
     let db = sb.db();
     let body: Vec<u8> = db
-        .query_row("SELECT body FROM ledger_events WHERE seq = 5", [], |r| {
+        .query_row("SELECT body FROM ledger_events WHERE seq = 9", [], |r| {
             r.get(0)
         })
         .unwrap();
     let text = String::from_utf8_lossy(&body).replace("APP-000002", "APP-000009");
     db.execute(
-        "UPDATE ledger_events SET body = ?1 WHERE seq = 5",
+        "UPDATE ledger_events SET body = ?1 WHERE seq = 9",
         [text.as_bytes()],
     )
     .unwrap();
     drop(db);
     let e = ledger_error(&sb);
-    assert_eq!(e["details"]["seq"], "5", "{e}");
+    assert_eq!(e["details"]["seq"], "9", "{e}");
     assert!(
-        e["message"].as_str().unwrap().contains("peristiwa 5"),
+        e["message"].as_str().unwrap().contains("peristiwa 9"),
         "{e}"
     );
 }
@@ -475,10 +476,10 @@ fn a_changed_event_is_named_by_ledger_verify() {
 fn a_deleted_event_is_named_by_ledger_verify() {
     let sb = populated();
     sb.db()
-        .execute("DELETE FROM ledger_events WHERE seq = 4", [])
+        .execute("DELETE FROM ledger_events WHERE seq = 8", [])
         .unwrap();
     let e = ledger_error(&sb);
-    assert_eq!(e["details"]["seq"], "4", "{e}");
+    assert_eq!(e["details"]["seq"], "8", "{e}");
 }
 
 #[test]
@@ -493,8 +494,8 @@ fn reordered_events_are_named_by_ledger_verify() {
         )
         .unwrap()
     };
-    let (b4, h4) = row(4);
-    let (b5, h5) = row(5);
+    let (b4, h4) = row(8);
+    let (b5, h5) = row(9);
     let set = |seq: i64, b: &[u8], h: &[u8]| {
         db.execute(
             "UPDATE ledger_events SET body = ?2, hash = ?3 WHERE seq = ?1",
@@ -502,11 +503,11 @@ fn reordered_events_are_named_by_ledger_verify() {
         )
         .unwrap();
     };
-    set(4, &b5, &h5);
-    set(5, &b4, &h4);
+    set(8, &b5, &h5);
+    set(9, &b4, &h4);
     drop(db);
     let e = ledger_error(&sb);
-    assert_eq!(e["details"]["seq"], "4", "{e}");
+    assert_eq!(e["details"]["seq"], "8", "{e}");
 }
 
 #[test]
@@ -522,9 +523,9 @@ fn deleting_the_newest_events_and_their_checkpoint_is_caught_by_an_exported_chec
     );
     // Roll the database back by two commands: their events and their checkpoints.
     let db = sb.db();
-    db.execute("DELETE FROM ledger_events WHERE seq > 5", [])
+    db.execute("DELETE FROM ledger_events WHERE seq > 9", [])
         .unwrap();
-    db.execute("DELETE FROM ledger_checkpoints WHERE tree_size > 5", [])
+    db.execute("DELETE FROM ledger_checkpoints WHERE tree_size > 9", [])
         .unwrap();
     drop(db);
     // The ledger alone still looks consistent…
@@ -532,8 +533,8 @@ fn deleting_the_newest_events_and_their_checkpoint_is_caught_by_an_exported_chec
     // …but not against what the auditor holds.
     let (code, v) = sb.json(&["ledger", "verify", "--against", cp.to_str().unwrap()]);
     assert_eq!(code, 1, "{v}");
-    assert_eq!(v["error"]["details"]["size"], "7", "{v}");
-    assert_eq!(v["error"]["details"]["events"], "5", "{v}");
+    assert_eq!(v["error"]["details"]["size"], "11", "{v}");
+    assert_eq!(v["error"]["details"]["events"], "9", "{v}");
 }
 
 #[test]

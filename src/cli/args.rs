@@ -50,6 +50,116 @@ pub enum Command {
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Issue a certificate to an approved application on a token, in person (Pasal 14).
+    Enroll(EnrollArgs),
+    /// Issuance sessions (journal): list, resume or abort an interrupted issuance.
+    #[command(subcommand)]
+    Session(SessionCmd),
+    /// The station's certificate authority.
+    #[command(subcommand)]
+    Ca(CaCmd),
+    /// Holders' certificates: export, import from an offline CA.
+    #[command(subcommand)]
+    Certificate(CertificateCmd),
+    /// Signed receipts of issuance: export, verify.
+    #[command(subcommand)]
+    Receipt(ReceiptCmd),
+}
+
+/// PINs: from the terminal (applicant twice, then officer), or with `--pin-stdin` one per line.
+#[derive(Debug, Args, Clone)]
+pub struct PinArgs {
+    /// Read PINs from standard input, one per line: the applicant's PIN, then the officer's.
+    #[arg(long)]
+    pub pin_stdin: bool,
+    /// PKCS#11 URI of the officer's token (default: [officer] default_token).
+    #[arg(long, value_name = "URI")]
+    pub officer_token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// The approved application (APP-000001).
+    pub application_id: String,
+    /// PKCS#11 URI of the applicant's (stock) token.
+    #[arg(long, value_name = "URI")]
+    pub token: String,
+    /// Key algorithm: p256, p384, rsa2048, rsa3072.
+    #[arg(long, default_value = "p256")]
+    pub algorithm: String,
+    #[command(flatten)]
+    pub pins: PinArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCmd {
+    /// List issuance sessions with their last journaled step.
+    List {
+        /// Only sessions in this status (running, parked, done, aborted).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Continue an interrupted session after its last finished step.
+    Resume {
+        id: String,
+        #[command(flatten)]
+        pins: PinArgs,
+    },
+    /// Roll an unfinished session back (key deleted from the token, inventory restored).
+    Abort {
+        id: String,
+        /// Read the applicant's PIN from standard input (needed once a key exists).
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Write the CSR a session made (PEM).
+    Csr {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaCmd {
+    /// Write the embedded CA's certificate (PEM).
+    Cert {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificateCmd {
+    /// Write a holder's certificate (PEM) by serial number.
+    Export {
+        serial: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import the offline CA's certificate (PEM, DER or PKCS#7) and finish the parked session.
+    Import {
+        file: PathBuf,
+        /// The parked session (default: the one whose key the certificate is for).
+        #[arg(long)]
+        session: Option<String>,
+        #[command(flatten)]
+        pins: PinArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCmd {
+    /// Write a receipt: DER CMS (`.p7s`), or with --text the printable page.
+    Export {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        text: bool,
+    },
+    /// Verify a receipt file: both signatures, chain to the station's CA, ledger entry.
+    Verify { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,5 +274,14 @@ pub enum BenchCmd {
         events: u64,
         #[arg(long, default_value_t = 10_000)]
         batch: u64,
+    },
+    /// N sandbox enrolments through Kustodi and the same work done the manual way
+    /// (pkcs11-tool + openssl); prints seconds per enrolment and the ratio.
+    Enroll {
+        #[arg(long, default_value_t = 5)]
+        count: u32,
+        /// p256 or rsa2048.
+        #[arg(long, default_value = "p256")]
+        algorithm: String,
     },
 }

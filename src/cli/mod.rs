@@ -1,6 +1,8 @@
 //! The `kustodi` command line: parses arguments, calls the service, prints text or JSON.
 
 pub mod args;
+pub mod enroll;
+pub mod enroll_bench;
 pub mod output;
 pub mod sandbox;
 
@@ -41,7 +43,7 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
-fn actor(cli: &Cli) -> String {
+pub(crate) fn actor(cli: &Cli) -> String {
     let who = cli
         .officer
         .clone()
@@ -55,7 +57,7 @@ fn home(cli: &Cli) -> Result<Home, CliError> {
     Home::locate(cli.home.clone()).map_err(|e| from_service(ServiceError::Home(e)))
 }
 
-fn open_station(cli: &Cli) -> Result<Station<'static>, CliError> {
+pub(crate) fn open_station(cli: &Cli) -> Result<Station<'static>, CliError> {
     kustodi::station_key::open_station(home(cli)?, Box::new(SystemClock)).map_err(from_service)
 }
 
@@ -111,6 +113,14 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
             sandbox::bench_ledger(cli, out, *events, *batch)
         }
+        Command::Bench(BenchCmd::Enroll { count, algorithm }) => {
+            enroll::bench(cli, out, *count, algorithm)
+        }
+        Command::Enroll(args) => enroll::enroll(cli, out, args),
+        Command::Session(cmd) => enroll::session(cli, out, cmd),
+        Command::Ca(cmd) => enroll::ca(cli, out, cmd),
+        Command::Certificate(cmd) => enroll::certificate(cli, out, cmd),
+        Command::Receipt(cmd) => enroll::receipt(cli, out, cmd),
     }
 }
 

@@ -187,7 +187,7 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
         .escrow(&Secret::new(so_pin.expose().as_bytes().to_vec()))
         .map_err(|e| from_service(e.into()))?;
     // 4. Config, examples, database.
-    let config = Config {
+    let mut config = Config {
         station: StationConfig {
             authority: "Otoritas Pendaftaran (OP) Diskominfosantik Kabupaten Bekasi — SANDBOX"
                 .into(),
@@ -206,6 +206,8 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
             token_label: STATION_TOKEN_LABEL.into(),
             pin_file: Some(pin_file),
         },
+        ca: None,
+        officer: None,
     };
     for (name, bytes) in EXAMPLES {
         let path = root.join("examples").join(name);
@@ -232,15 +234,31 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
             )
         })
         .map_err(|e| from_service(ServiceError::Store(e)))?;
+    // 5. Enrolment: the embedded CA on its own token and one officer token.
+    let provider = kustodi::token::Pkcs11Provider::new(vec![module.clone()]);
+    let parts = kustodi::enroll::create_sandbox_parts(
+        &provider,
+        home,
+        &recipients,
+        &mut store,
+        &key,
+        &clock,
+    )
+    .map_err(super::enroll::enrol_error)?;
+    config.ca = Some(parts.ca.clone());
+    config.officer = Some(parts.officer.clone());
     // The config is written last: a home without config.toml is not a station, so a failed
     // init can simply be run again after removing the folder.
     home.save_config(&config)
         .map_err(|e| from_service(e.into()))?;
 
     let key_id = key.key_id();
+    let ca_path = root.join("ca/ca.pem");
     out.json(&json!({
         "home": root, "station_key_id": key_id,
         "custodian_identities": identity_files, "examples": root.join("examples"),
+        "ca_certificate": ca_path, "officer_token": parts.officer_token_uri,
+        "officer_id": parts.officer_id, "officer_pin": parts.officer_pin.expose(),
     }));
     out.say("sandbox-ready", &[("home", &root.display().to_string())]);
     out.say("sandbox-station-key", &[("key", &key_id)]);
@@ -250,6 +268,25 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
     out.say(
         "sandbox-examples",
         &[("path", &root.join("examples").display().to_string())],
+    );
+    out.say(
+        "sandbox-ca",
+        &[
+            ("token", kustodi::enroll::SANDBOX_CA_TOKEN),
+            ("path", &ca_path.display().to_string()),
+        ],
+    );
+    out.say(
+        "sandbox-officer",
+        &[
+            ("token", &parts.officer_token_uri),
+            ("id", &parts.officer_id),
+        ],
+    );
+    // Sandbox only: printed once so a newcomer can sign in; never stored in clear.
+    out.say(
+        "sandbox-officer-pin",
+        &[("pin", parts.officer_pin.expose())],
     );
     Ok(Exit::Ok)
 }

@@ -23,6 +23,7 @@ use crate::ports::{CheckpointSigner, Clock};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "001_initial", include_str!("schema/001_initial.sql")),
     (2, "002_ca", include_str!("schema/002_ca.sql")),
+    (3, "003_enrolment", include_str!("schema/003_enrolment.sql")),
 ];
 
 /// The schema version this code writes and understands.
@@ -99,6 +100,11 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The connection, for other store modules (`store::enrolment`) to read through.
+    pub(crate) fn read_connection(&self) -> &Connection {
+        &self.conn
     }
 
     /// The schema version recorded in the file.

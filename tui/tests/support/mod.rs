@@ -78,6 +78,8 @@ pub fn make_home(dir: &Path) -> Home {
             token_label: "test".into(),
             pin_file: None,
         },
+        ca: None,
+        officer: None,
     };
     let mut store = SqliteStore::open(home.db_path()).expect("store");
     store

@@ -1,0 +1,602 @@
+//! `kustodi enroll`, `session`, `ca`, `certificate`, `receipt` and `bench enroll`.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use der::{Decode, EncodePem};
+use kustodi::enroll::{self, Context, EnrolError, Officer, Outcome};
+use kustodi::home::{Config, HomeError, write_file};
+use kustodi::i18n::Lang;
+use kustodi::ports::token::TokenError;
+use kustodi::secret::Pin;
+use kustodi::service::{ServiceError, Station};
+use kustodi::token::Pkcs11Provider;
+use serde_json::{Value, json};
+
+use super::args::*;
+use super::output::{CliError, Exit, Out};
+use super::sandbox::SANDBOX_FACTORY_SO_PIN;
+use super::{actor, open_station};
+use kustodi::errors::from_service;
+use kustodi::station_key::load_module;
+
+fn token_reason(e: &TokenError) -> String {
+    e.to_string()
+}
+
+/// Every enrolment error as a message + hint.
+pub fn enrol_error(e: EnrolError) -> CliError {
+    use EnrolError as E;
+    let refused = CliError::refused;
+    let failed = CliError::failed;
+    match e {
+        E::Service(s) => from_service(s),
+        E::NotApproved { id, status } => refused("enrol.not_approved", "err-enrol-not-approved")
+            .arg("id", id)
+            .arg("status", status)
+            .hint("hint-enrol-approve"),
+        E::SessionOpen { id, session } => refused("enrol.session_open", "err-enrol-session-open")
+            .arg("id", id)
+            .arg("session", session)
+            .hint("hint-enrol-session"),
+        E::TokenNotStock { serial, state } => {
+            refused("enrol.token_not_stock", "err-enrol-token-not-stock")
+                .arg("serial", serial)
+                .arg("state", state)
+                .hint("hint-enrol-token")
+        }
+        E::TokenRefused {
+            profile,
+            algorithm,
+            reasons,
+        } => refused("enrol.token_refused", "err-enrol-token-refused")
+            .arg("profile", profile)
+            .arg("algorithm", algorithm)
+            .arg("reasons", reasons)
+            .hint("hint-enrol-refused"),
+        E::FactorySoPinUnknown { profile } => {
+            failed("enrol.factory_so_pin", "err-enrol-factory-so-pin")
+                .arg("profile", profile)
+                .hint("hint-enrol-factory")
+        }
+        E::PinPolicy(v) => refused("enrol.pin_policy", "err-enrol-pin-policy")
+            .arg("reason", v)
+            .hint("hint-enrol-pin"),
+        E::PinMismatch => {
+            refused("enrol.pin_mismatch", "err-enrol-pin-mismatch").hint("hint-enrol-pin")
+        }
+        e @ E::OfficerPinIncorrect { .. } => {
+            let text = e.to_string();
+            let retries = text
+                .split_once('(')
+                .map(|(_, r)| format!("({r}"))
+                .unwrap_or_default();
+            refused("enrol.officer_pin", "err-enrol-officer-pin")
+                .arg("retries", retries)
+                .hint("hint-enrol-officer-pin")
+        }
+        E::OfficerPinLocked => refused("enrol.officer_pin_locked", "err-enrol-officer-pin-locked")
+            .hint("hint-enrol-officer-locked"),
+        E::NoOfficerToken => failed("enrol.no_officer_token", "err-enrol-no-officer-token")
+            .hint("hint-enrol-officer"),
+        E::OfficerKeyMissing { uri } => {
+            refused("enrol.officer_key_missing", "err-enrol-officer-key-missing")
+                .arg("uri", uri)
+                .hint("hint-enrol-officer-cert")
+        }
+        E::OfficerCertificate { reason } => {
+            refused("enrol.officer_certificate", "err-enrol-officer-cert")
+                .arg("reason", reason)
+                .hint("hint-enrol-officer-cert")
+        }
+        E::NoCa => failed("enrol.no_ca", "err-enrol-no-ca").hint("hint-enrol-ca"),
+        E::KeyRefusedRoca => refused("enrol.key_roca", "err-enrol-roca").hint("hint-enrol-roca"),
+        E::Token(t) => failed("enrol.token", "err-enrol-token")
+            .arg("reason", token_reason(&t))
+            .hint("hint-enrol-token-failed"),
+        E::ApplicantPin(t) => refused("enrol.applicant_pin", "err-enrol-applicant-pin")
+            .arg("reason", token_reason(&t))
+            .hint("hint-enrol-applicant-pin"),
+        E::Ca(c) => failed("enrol.ca", "err-enrol-ca")
+            .arg("reason", c)
+            .hint("hint-enrol-ca-failed"),
+        E::Check(c) => refused("enrol.certificate_refused", "err-enrol-check")
+            .arg("reason", c)
+            .hint("hint-enrol-check"),
+        E::Csr(c) => failed("enrol.csr", "err-enrol-csr")
+            .arg("reason", c)
+            .hint("hint-enrol-token-failed"),
+        E::Receipt(r) => refused("receipt.invalid", "err-enrol-receipt")
+            .arg("reason", r)
+            .hint("hint-enrol-receipt"),
+        E::Archive(a) => failed("enrol.archive", "err-enrol-archive")
+            .arg("reason", a)
+            .hint("hint-config"),
+        E::SessionState { id, status, what } => {
+            refused("enrol.session_state", "err-enrol-session-state")
+                .arg("id", id)
+                .arg("status", status)
+                .arg("what", what)
+                .hint("hint-enrol-session-list")
+        }
+        E::NoParkedSession => {
+            refused("enrol.no_parked_session", "err-enrol-no-parked").hint("hint-enrol-import")
+        }
+        E::Profiles(r) => failed("enrol.profiles", "err-enrol-profiles")
+            .arg("reason", r)
+            .hint("hint-profile"),
+        E::CorruptSession { id, reason } => {
+            failed("enrol.corrupt_session", "err-enrol-corrupt-session")
+                .arg("id", id)
+                .arg("reason", reason)
+                .hint("hint-ledger-invalid")
+        }
+        E::ReceiptNotInLedger { sha256 } => {
+            refused("receipt.not_in_ledger", "err-enrol-receipt-not-in-ledger")
+                .arg("sha256", sha256)
+                .hint("hint-enrol-receipt-ledger")
+        }
+        E::File { path, reason } => failed("io.read", "err-enrol-file")
+            .arg("path", path.display())
+            .arg("reason", reason)
+            .hint("hint-io"),
+    }
+}
+
+fn pin_input_error(e: impl std::fmt::Display) -> CliError {
+    CliError::failed("enrol.pin_input", "err-enrol-pin-input")
+        .arg("reason", e)
+        .hint("hint-enrol-pin-input")
+}
+
+/// PINs read once per run: stdin lines, or TTY prompts.
+struct PinReader {
+    stdin: bool,
+}
+
+impl PinReader {
+    fn line(&self) -> Result<Pin, CliError> {
+        let mut line = zeroize::Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(pin_input_error)?;
+        let text = line.trim_end_matches(['\n', '\r']).to_owned();
+        if text.is_empty() {
+            return Err(pin_input_error("empty line"));
+        }
+        Ok(Pin::from_string(text))
+    }
+
+    fn prompt(&self, out: &Out, id: &str) -> Result<Pin, CliError> {
+        rpassword::prompt_password(format!("{} ", out.t(id, &[])))
+            .map(Pin::from_string)
+            .map_err(pin_input_error)
+    }
+
+    /// The applicant's new PIN: twice on a terminal (asked again on a mismatch), once on stdin.
+    fn new_applicant_pin(&self, out: &Out) -> Result<Pin, CliError> {
+        if self.stdin {
+            return self.line();
+        }
+        for _ in 0..3 {
+            let first = self.prompt(out, "enroll-prompt-applicant-pin")?;
+            let second = self.prompt(out, "enroll-prompt-applicant-pin-again")?;
+            if first.expose() == second.expose() {
+                return Ok(first);
+            }
+            eprintln!("{}", out.t("enroll-pin-mismatch-retry", &[]));
+        }
+        Err(enrol_error(EnrolError::PinMismatch))
+    }
+
+    fn applicant_pin(&self, out: &Out) -> Result<Pin, CliError> {
+        if self.stdin {
+            self.line()
+        } else {
+            self.prompt(out, "enroll-prompt-applicant-pin-once")
+        }
+    }
+
+    fn officer_pin(&self, out: &Out) -> Result<Pin, CliError> {
+        if self.stdin {
+            self.line()
+        } else {
+            self.prompt(out, "enroll-prompt-officer-pin")
+        }
+    }
+}
+
+fn provider(station: &Station<'_>) -> Result<Pkcs11Provider, CliError> {
+    let module = load_module(station.home(), station.config())
+        .map_err(|e| enrol_error(EnrolError::Token(e)))?;
+    Ok(Pkcs11Provider::new(vec![module]))
+}
+
+fn officer_token(station: &Station<'_>, pins: &PinArgs) -> Result<(String, String), CliError> {
+    let cfg = station.config().officer.clone().unwrap_or_default();
+    let key_label = if cfg.key_label.is_empty() {
+        "officer-signing".to_owned()
+    } else {
+        cfg.key_label
+    };
+    pins.officer_token
+        .clone()
+        .or(cfg.default_token)
+        .map(|t| (t, key_label))
+        .ok_or_else(|| enrol_error(EnrolError::NoOfficerToken))
+}
+
+fn sign_in(
+    station: &Station<'_>,
+    provider: &Pkcs11Provider,
+    pins: &PinArgs,
+    pin: &Pin,
+) -> Result<Officer, CliError> {
+    let (uri, key_label) = officer_token(station, pins)?;
+    let anchors = enroll::trust_anchors(station.home(), station.config()).map_err(enrol_error)?;
+    Officer::sign_in(provider, &uri, &key_label, pin, &anchors, station.now()).map_err(enrol_error)
+}
+
+fn factory_so_pin(config: &Config) -> Option<Pin> {
+    config
+        .station
+        .sandbox
+        .then(|| Pin::new(SANDBOX_FACTORY_SO_PIN.to_owned()))
+}
+
+fn receipt_lang(out: &Out) -> kustodi::receipt::Lang {
+    match out.msg.lang() {
+        Lang::Id => kustodi::receipt::Lang::Id,
+        Lang::En => kustodi::receipt::Lang::En,
+    }
+}
+
+fn report(out: &Out, outcome: &Outcome) -> Exit {
+    match outcome {
+        Outcome::Done(s) => {
+            out.json(
+                &json!({"status": "done", "session": s.session, "application": s.application_id,
+                "receipt_id": s.receipt_id, "receipt_sha256": s.receipt_sha256,
+                "certificate_serial": s.certificate_serial, "token_serial": s.token_serial,
+                "token_label": s.token_label, "advisories": s.advisories}),
+            );
+            for a in &s.advisories {
+                out.say("enroll-warning", &[("advisory", a)]);
+            }
+            out.say(
+                "enroll-done",
+                &[
+                    ("session", &s.session),
+                    ("serial", &s.certificate_serial),
+                    ("token", &s.token_serial),
+                    ("receipt", &s.receipt_id),
+                    ("id", &s.application_id),
+                ],
+            );
+        }
+        Outcome::Parked {
+            session,
+            ticket,
+            csr_file,
+            instructions,
+        } => {
+            out.json(
+                &json!({"status": "parked", "session": session, "ticket": ticket,
+                "csr_file": csr_file, "instructions": instructions}),
+            );
+            out.say(
+                "enroll-parked",
+                &[
+                    ("session", session),
+                    ("csr", &csr_file.display().to_string()),
+                    ("ticket", ticket),
+                ],
+            );
+            out.line(instructions);
+            out.say("enroll-parked-next", &[("session", session)]);
+        }
+    }
+    Exit::Ok
+}
+
+pub fn enroll(cli: &Cli, out: &Out, args: &EnrollArgs) -> Result<Exit, CliError> {
+    let mut station = open_station(cli)?;
+    let reader = PinReader {
+        stdin: args.pins.pin_stdin,
+    };
+    let applicant_pin = reader.new_applicant_pin(out)?;
+    let officer_pin = reader.officer_pin(out)?;
+    let provider = provider(&station)?;
+    let officer = sign_in(&station, &provider, &args.pins, &officer_pin)?;
+    let factory = factory_so_pin(station.config());
+    let ctx = Context {
+        provider: &provider,
+        officer: &officer,
+        applicant_pin: &applicant_pin,
+        factory_so_pin: factory.as_ref(),
+    };
+    let outcome = enroll::enroll(
+        &mut station,
+        &ctx,
+        &args.application_id,
+        &args.token,
+        &args.algorithm,
+        receipt_lang(out),
+    )
+    .map_err(enrol_error)?;
+    Ok(report(out, &outcome))
+}
+
+fn session_json(s: &kustodi::store::enrolment::SessionRow) -> Value {
+    let data = enroll::session_data(s).ok();
+    json!({"id": s.id, "application": s.application_id, "token_serial": s.token_serial,
+        "step": s.step, "phase": s.phase, "status": s.status,
+        "started_at": s.started_at.to_string(), "updated_at": s.updated_at.to_string(),
+        "certificate_serial": data.as_ref().and_then(|d| d.certificate_serial.clone()),
+        "receipt_id": data.as_ref().and_then(|d| d.receipt_id.clone()),
+        "ticket": data.as_ref().and_then(|d| d.ticket.clone())})
+}
+
+pub fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<Exit, CliError> {
+    match cmd {
+        SessionCmd::List { status } => {
+            let station = open_station(cli)?;
+            let rows = station
+                .store()
+                .enrol_sessions(status.as_deref())
+                .map_err(|e| from_service(e.into()))?;
+            if out.json {
+                out.json(&Value::Array(rows.iter().map(session_json).collect()));
+            } else if rows.is_empty() {
+                out.say("session-list-empty", &[]);
+            } else {
+                out.line(format!(
+                    "{:<11} {:<11} {:<9} {:<20} {:<8} {}",
+                    "ID", "APP", "STATUS", "STEP", "PHASE", "TOKEN"
+                ));
+                for s in &rows {
+                    out.line(format!(
+                        "{:<11} {:<11} {:<9} {:<20} {:<8} {}",
+                        s.id, s.application_id, s.status, s.step, s.phase, s.token_serial
+                    ));
+                }
+            }
+            Ok(Exit::Ok)
+        }
+        SessionCmd::Resume { id, pins } => {
+            let mut station = open_station(cli)?;
+            let reader = PinReader {
+                stdin: pins.pin_stdin,
+            };
+            let applicant_pin = reader.applicant_pin(out)?;
+            let officer_pin = reader.officer_pin(out)?;
+            let provider = provider(&station)?;
+            let officer = sign_in(&station, &provider, pins, &officer_pin)?;
+            let factory = factory_so_pin(station.config());
+            let ctx = Context {
+                provider: &provider,
+                officer: &officer,
+                applicant_pin: &applicant_pin,
+                factory_so_pin: factory.as_ref(),
+            };
+            let outcome = enroll::resume(&mut station, &ctx, id).map_err(enrol_error)?;
+            Ok(report(out, &outcome))
+        }
+        SessionCmd::Abort { id, pin_stdin } => {
+            let mut station = open_station(cli)?;
+            let row = station
+                .store()
+                .enrol_session(id)
+                .map_err(|e| from_service(e.into()))?;
+            let needs_pin = enroll::session_data(&row)
+                .map_err(enrol_error)?
+                .key_label
+                .is_some();
+            let reader = PinReader { stdin: *pin_stdin };
+            let pin = if needs_pin {
+                Some(reader.applicant_pin(out)?)
+            } else {
+                None
+            };
+            let provider = provider(&station)?;
+            let factory = factory_so_pin(station.config());
+            let done = enroll::abort(
+                &mut station,
+                &provider,
+                id,
+                pin.as_ref(),
+                factory.as_ref(),
+                &actor(cli),
+            )
+            .map_err(enrol_error)?;
+            out.json(
+                &json!({"session": done.session, "objects_deleted": done.objects_deleted,
+                "token_state": done.token_state, "revoked": done.revoked}),
+            );
+            out.say(
+                "session-aborted",
+                &[
+                    ("session", &done.session),
+                    ("objects", &done.objects_deleted.to_string()),
+                    ("state", &done.token_state),
+                ],
+            );
+            if let Some(serial) = &done.revoked {
+                out.say("session-aborted-revoked", &[("serial", serial)]);
+            }
+            Ok(Exit::Ok)
+        }
+        SessionCmd::Csr { id, out: path } => {
+            let station = open_station(cli)?;
+            let row = station
+                .store()
+                .enrol_session(id)
+                .map_err(|e| from_service(e.into()))?;
+            let pem = enroll::session_csr_pem(&row)
+                .map_err(enrol_error)?
+                .ok_or_else(|| {
+                    enrol_error(EnrolError::SessionState {
+                        id: id.clone(),
+                        status: row.status.clone(),
+                        what: "no CSR was made yet",
+                    })
+                })?;
+            write(path, pem.as_bytes())?;
+            out.json(&json!({"session": id, "out": path}));
+            out.say(
+                "session-csr-written",
+                &[("session", id), ("path", &path.display().to_string())],
+            );
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_file(path, bytes, false).map_err(|e| match e {
+        HomeError::Io { path, source } => from_service(ServiceError::Write { path, source }),
+        other => from_service(other.into()),
+    })
+}
+
+fn cert_pem(der: &[u8]) -> Result<String, CliError> {
+    x509_cert::Certificate::from_der(der)
+        .and_then(|c| c.to_pem(der::pem::LineEnding::LF))
+        .map_err(|e| {
+            from_service(ServiceError::CorruptRecord {
+                id: "certificate".into(),
+                reason: e.to_string(),
+            })
+        })
+}
+
+pub fn ca(cli: &Cli, out: &Out, cmd: &CaCmd) -> Result<Exit, CliError> {
+    let CaCmd::Cert { out: path } = cmd;
+    let station = open_station(cli)?;
+    let ca = station
+        .config()
+        .ca
+        .clone()
+        .ok_or_else(|| enrol_error(EnrolError::NoCa))?;
+    let file = station.home().resolve(
+        ca.certificate
+            .as_deref()
+            .ok_or_else(|| enrol_error(EnrolError::NoCa))?,
+    );
+    let bytes = std::fs::read(&file).map_err(|e| {
+        enrol_error(EnrolError::File {
+            path: file.clone(),
+            reason: e.to_string(),
+        })
+    })?;
+    let ders = kustodi::ca::offline::read_certificates(&bytes)
+        .map_err(|e| enrol_error(EnrolError::Ca(e)))?;
+    let pem = cert_pem(&ders[0])?;
+    write(path, pem.as_bytes())?;
+    out.json(&json!({"out": path, "sha256": enroll::sha256(&ders[0])}));
+    out.say("ca-cert-written", &[("path", &path.display().to_string())]);
+    Ok(Exit::Ok)
+}
+
+pub fn certificate(cli: &Cli, out: &Out, cmd: &CertificateCmd) -> Result<Exit, CliError> {
+    match cmd {
+        CertificateCmd::Export { serial, out: path } => {
+            let station = open_station(cli)?;
+            let row = station
+                .store()
+                .holder_certificate(serial)
+                .map_err(|e| from_service(e.into()))?;
+            write(path, cert_pem(&row.der)?.as_bytes())?;
+            out.json(&json!({"serial": row.serial, "sha256": row.sha256,
+                "application": row.application_id, "token_serial": row.token_serial, "out": path}));
+            out.say(
+                "cert-exported",
+                &[
+                    ("serial", &row.serial),
+                    ("path", &path.display().to_string()),
+                ],
+            );
+            Ok(Exit::Ok)
+        }
+        CertificateCmd::Import {
+            file,
+            session,
+            pins,
+        } => {
+            let mut station = open_station(cli)?;
+            let reader = PinReader {
+                stdin: pins.pin_stdin,
+            };
+            let applicant_pin = reader.applicant_pin(out)?;
+            let officer_pin = reader.officer_pin(out)?;
+            let provider = provider(&station)?;
+            let officer = sign_in(&station, &provider, pins, &officer_pin)?;
+            let ctx = Context {
+                provider: &provider,
+                officer: &officer,
+                applicant_pin: &applicant_pin,
+                factory_so_pin: None,
+            };
+            let outcome = enroll::import_certificate(&mut station, &ctx, file, session.as_deref())
+                .map_err(enrol_error)?;
+            Ok(report(out, &outcome))
+        }
+    }
+}
+
+pub fn receipt(cli: &Cli, out: &Out, cmd: &ReceiptCmd) -> Result<Exit, CliError> {
+    let station = open_station(cli)?;
+    match cmd {
+        ReceiptCmd::Export {
+            id,
+            out: path,
+            text,
+        } => {
+            let row = station
+                .store()
+                .receipt(id)
+                .map_err(|e| from_service(e.into()))?;
+            if *text {
+                let verified =
+                    enroll::verify_receipt_file(&station, &row.der).map_err(enrol_error)?;
+                let page =
+                    kustodi::receipt::render_text(&verified.body, &row.sha256, receipt_lang(out));
+                write(path, page.as_bytes())?;
+            } else {
+                write(path, &row.der)?;
+            }
+            out.json(&json!({"id": row.id, "sha256": row.sha256, "out": path}));
+            out.say(
+                "receipt-exported",
+                &[("id", &row.id), ("path", &path.display().to_string())],
+            );
+            Ok(Exit::Ok)
+        }
+        ReceiptCmd::Verify { file } => {
+            let der = kustodi::service::read_limited(file, 1024 * 1024).map_err(from_service)?;
+            let v = enroll::verify_receipt_file(&station, &der).map_err(enrol_error)?;
+            out.json(&json!({"valid": true, "receipt_id": v.body.receipt_id,
+                "application": v.body.application_id, "sha256": v.receipt_sha256,
+                "officer": v.body.officer.id, "applicant": v.body.applicant.name,
+                "certificate_serial": v.body.certificate.serial}));
+            out.say(
+                "receipt-verify-ok",
+                &[
+                    ("id", &v.body.receipt_id),
+                    ("officer", &v.body.officer.name),
+                    ("applicant", &v.body.applicant.name),
+                    ("sha256", &v.receipt_sha256),
+                ],
+            );
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+/// `kustodi bench enroll`: see `src/cli/enroll_bench.rs` and `docs/enrolment.md`.
+pub fn bench(cli: &Cli, out: &Out, count: u32, algorithm: &str) -> Result<Exit, CliError> {
+    let figures = super::enroll_bench::run(cli, out, count, algorithm)?;
+    out.json(&figures);
+    Ok(Exit::Ok)
+}

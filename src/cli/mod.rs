@@ -1,7 +1,9 @@
 //! The `kustodi` command line: parses arguments, calls the service, prints text or JSON.
 
 pub mod args;
+pub mod incident;
 pub mod output;
+pub mod report;
 pub mod sandbox;
 
 use std::path::Path;
@@ -111,6 +113,13 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
             sandbox::bench_ledger(cli, out, *events, *batch)
         }
+        Command::Bench(BenchCmd::Report {
+            certificates,
+            events,
+        }) => report::bench_report(cli, out, *certificates, *events),
+        Command::Roster(cmd) => report::roster(cli, out, cmd),
+        Command::Incident(cmd) => incident::incident(cli, out, cmd),
+        Command::Report(cmd) => report::report(cli, out, cmd),
     }
 }
 

@@ -82,6 +82,7 @@ const CATALOGUES: &[Catalogue] = &[
     catalogue!("cli"),
     catalogue!("application"),
     catalogue!("desk"),
+    catalogue!("report"),
 ];
 
 /// The message catalogue of one language (with Indonesian behind it as fallback).

@@ -5,6 +5,7 @@
 //! appended with a signed checkpoint before committing.
 
 pub mod ca;
+pub mod reports;
 pub mod sqlite;
 
 pub use sqlite::{SqliteStore, UnitOfWork};

@@ -23,6 +23,7 @@ use crate::ports::{CheckpointSigner, Clock};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "001_initial", include_str!("schema/001_initial.sql")),
     (2, "002_ca", include_str!("schema/002_ca.sql")),
+    (4, "004_reports", include_str!("schema/004_reports.sql")),
 ];
 
 /// The schema version this code writes and understands.

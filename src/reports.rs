@@ -174,7 +174,9 @@ pub fn parse_roster(
             problems.push(RosterProblem::new(line, "", "roster.quote"));
             continue;
         };
-        if f.len() != names.len() {
+        // Trailing optional columns may be left out.
+        let required = c_nip.max(c_name).max(c_dept) + 1;
+        if f.len() < required || f.len() > names.len() {
             problems.push(
                 RosterProblem::new(line, "", "roster.columns")
                     .arg("found", f.len())
@@ -182,7 +184,7 @@ pub fn parse_roster(
             );
             continue;
         }
-        let get = |i: usize| f[i].trim().to_owned();
+        let get = |i: usize| f.get(i).map(|v| v.trim().to_owned()).unwrap_or_default();
         let (nip, name, department) = (get(c_nip), get(c_name), get(c_dept));
         let mut bad = false;
         if let Err(ps) = identity::parse_nip("nip", &nip, today) {
@@ -1031,7 +1033,7 @@ pub fn yearly_blocks(msg: &Messages, authority: &str, y: &Yearly, now: OffsetDat
         )),
         Block::Para(t("report-yearly-to")),
         Block::List(vec![
-            t("addressee-regent"),
+            t("addressee-regent-main"),
             t("addressee-governor"),
             t("addressee-bssn"),
             t("addressee-bsre"),

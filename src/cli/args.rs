@@ -73,6 +73,7 @@ pub enum RosterCmd {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
 pub enum IncidentCategoryArg {
     LostKey,
     DamagedKey,

@@ -40,7 +40,7 @@ incident-err-category = Unknown incident category "{ $given }".
 incident-hint-category = Categories: { $allowed }.
 incident-err-empty = The incident { $field } must not be empty.
 incident-err-too-long = The incident { $field } has { $len } characters, more than { $max }.
-incident-err-transition = Incident { $id } is { $status }; it cannot be closed again.
+incident-err-transition = Incident { $id } is already { $status }; it cannot be closed again.
 incident-hint-list = See the incidents' status with `kustodi incident list`.
 
 incident-report-title = INCIDENT REPORT ON THE OPERATION OF ELECTRONIC CERTIFICATES
@@ -48,6 +48,7 @@ incident-report-number = Number
 incident-report-date = Date of report
 incident-report-from = From
 incident-report-to = To:
+addressee-regent-main = The Regent of Bekasi
 addressee-governor = The Governor of West Java
 addressee-bssn = The Head of the National Cyber and Crypto Agency (BSSN)
 addressee-bsre = The Head of the Electronic Certification Agency (BSrE)

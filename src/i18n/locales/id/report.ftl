@@ -40,7 +40,10 @@ incident-err-category = Kategori insiden "{ $given }" tidak dikenal.
 incident-hint-category = Kategori yang tersedia: { $allowed }.
 incident-err-empty = Isian { $field } insiden tidak boleh kosong.
 incident-err-too-long = Isian { $field } insiden terdiri dari { $len } karakter, melebihi batas { $max }.
-incident-err-transition = Insiden { $id } berstatus { $status }; tidak dapat ditutup lagi.
+incident-err-transition = Insiden { $id } sudah { $status ->
+    [closed] ditutup
+   *[other] { $status }
+    }; tidak dapat ditutup lagi.
 incident-hint-list = Lihat status insiden dengan `kustodi incident list`.
 
 incident-report-title = LAPORAN INSIDEN PENYELENGGARAAN SERTIFIKAT ELEKTRONIK
@@ -48,6 +51,7 @@ incident-report-number = Nomor
 incident-report-date = Tanggal laporan
 incident-report-from = Dari
 incident-report-to = Kepada Yth.:
+addressee-regent-main = Bupati Bekasi
 addressee-governor = Gubernur Jawa Barat
 addressee-bssn = Kepala Badan Siber dan Sandi Negara (BSSN)
 addressee-bsre = Kepala Balai Besar Sertifikasi Elektronik (BSrE)

@@ -202,12 +202,12 @@ pub fn parse_roster(
         for (field, value) in [("name", &name), ("department", &department)] {
             if value.is_empty() {
                 bad = true;
-                problems.push(
-                    RosterProblem::new(line, field, "roster.missing").arg("field", field),
-                );
+                problems
+                    .push(RosterProblem::new(line, field, "roster.missing").arg("field", field));
             } else if value.chars().any(char::is_control) || value.chars().count() > 200 {
                 bad = true;
-                problems.push(RosterProblem::new(line, field, "roster.bad_text").arg("field", field));
+                problems
+                    .push(RosterProblem::new(line, field, "roster.bad_text").arg("field", field));
             }
         }
         if !bad {
@@ -460,7 +460,9 @@ fn width(s: &str) -> usize {
 }
 
 fn numeric(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '%')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '%')
 }
 
 fn table_layout(header: &[String], rows: &[Vec<String>]) -> (Vec<usize>, Vec<bool>) {
@@ -680,9 +682,7 @@ pub fn text_to_pdf(text: &str, title: &str) -> Vec<u8> {
     // Objects: 1 catalog, 2 pages, 3 font, 4 info, then (page, content) per page.
     let mut objects: Vec<Vec<u8>> = vec![];
     objects.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
-    let kids: Vec<String> = (0..n_pages)
-        .map(|i| format!("{} 0 R", 5 + 2 * i))
-        .collect();
+    let kids: Vec<String> = (0..n_pages).map(|i| format!("{} 0 R", 5 + 2 * i)).collect();
     objects.push(
         format!(
             "<< /Type /Pages /Kids [{}] /Count {n_pages} >>",
@@ -691,8 +691,7 @@ pub fn text_to_pdf(text: &str, title: &str) -> Vec<u8> {
         .into_bytes(),
     );
     objects.push(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>"
-            .to_vec(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>".to_vec(),
     );
     let mut info = b"<< /Producer (Kustodi) /Title (".to_vec();
     for c in title.chars() {
@@ -751,7 +750,9 @@ pub fn text_to_pdf(text: &str, title: &str) -> Vec<u8> {
         pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
@@ -820,7 +821,10 @@ pub fn incident_report_blocks(
             vec![t("report-col-item"), t("report-col-detail")],
             vec![
                 vec![t("incident-field-token"), opt(&row.token_serial)],
-                vec![t("incident-field-certificate"), opt(&row.certificate_serial)],
+                vec![
+                    t("incident-field-certificate"),
+                    opt(&row.certificate_serial),
+                ],
                 vec![t("incident-field-application"), opt(&row.application_id)],
             ],
         ),
@@ -864,10 +868,9 @@ pub fn incident_report_blocks(
         _ => blocks.push(Block::Para(t("incident-report-still-open"))),
     }
     blocks.push(Block::Heading(t("incident-report-h-closing")));
-    blocks.push(Block::Para(msg.text(
-        "incident-report-closing",
-        &[("pasal", pasal)],
-    )));
+    blocks.push(Block::Para(
+        msg.text("incident-report-closing", &[("pasal", pasal)]),
+    ));
     blocks.push(Block::Para(format!(
         "{}\n{}\n\n\n({})",
         authority,
@@ -946,7 +949,13 @@ pub fn yearly_csv(y: &Yearly) -> String {
     for (dept, months) in &r.activity {
         for (i, a) in months.iter().enumerate() {
             for (m, v) in Activity::METRICS.iter().zip(a.values()) {
-                row("activity", dept, &month_key(year, i as u8 + 1), m, &v.to_string());
+                row(
+                    "activity",
+                    dept,
+                    &month_key(year, i as u8 + 1),
+                    m,
+                    &v.to_string(),
+                );
             }
         }
         let t = r.department_total(dept);
@@ -956,23 +965,53 @@ pub fn yearly_csv(y: &Yearly) -> String {
     }
     for (i, a) in r.month_totals().iter().enumerate() {
         for (m, v) in Activity::METRICS.iter().zip(a.values()) {
-            row("activity", "*", &month_key(year, i as u8 + 1), m, &v.to_string());
+            row(
+                "activity",
+                "*",
+                &month_key(year, i as u8 + 1),
+                m,
+                &v.to_string(),
+            );
         }
     }
     for (m, v) in Activity::METRICS.iter().zip(r.total().values()) {
         row("activity", "*", &year.to_string(), m, &v.to_string());
     }
     for ((dept, reason), n) in &r.revoked_by_reason {
-        row("revoked_by_reason", dept, &year.to_string(), reason, &n.to_string());
+        row(
+            "revoked_by_reason",
+            dept,
+            &year.to_string(),
+            reason,
+            &n.to_string(),
+        );
     }
     for (reason, n) in r.revoked_reason_totals() {
-        row("revoked_by_reason", "*", &year.to_string(), &reason, &n.to_string());
+        row(
+            "revoked_by_reason",
+            "*",
+            &year.to_string(),
+            &reason,
+            &n.to_string(),
+        );
     }
     for ((month, category), n) in &r.incidents_by_category {
-        row("incidents_by_category", "*", &month_key(year, *month), category, &n.to_string());
+        row(
+            "incidents_by_category",
+            "*",
+            &month_key(year, *month),
+            category,
+            &n.to_string(),
+        );
     }
     for (category, n) in r.incident_category_totals() {
-        row("incidents_by_category", "*", &year.to_string(), &category, &n.to_string());
+        row(
+            "incidents_by_category",
+            "*",
+            &year.to_string(),
+            &category,
+            &n.to_string(),
+        );
     }
     let end = format!("{year:04}-12-31");
     let coverage_rows = r
@@ -982,22 +1021,58 @@ pub fn yearly_csv(y: &Yearly) -> String {
         .chain(std::iter::once(("*", r.coverage_total())));
     for (dept, c) in coverage_rows {
         row("coverage", dept, &end, "asn", &c.asn.to_string());
-        row("coverage", dept, &end, "with_certificate", &c.with_certificate.to_string());
-        row("coverage", dept, &end, "without_certificate", &c.without_certificate().to_string());
+        row(
+            "coverage",
+            dept,
+            &end,
+            "with_certificate",
+            &c.with_certificate.to_string(),
+        );
+        row(
+            "coverage",
+            dept,
+            &end,
+            "without_certificate",
+            &c.without_certificate().to_string(),
+        );
         row("coverage", dept, &end, "percent", &c.percent_text());
     }
     for (dept, wave) in &r.expiry_wave {
         for (i, n) in wave.iter().enumerate() {
             let (wy, wm) = report::wave_month(year, i);
-            row("expiry_wave", dept, &month_key(wy, wm), "expiring", &n.to_string());
+            row(
+                "expiry_wave",
+                dept,
+                &month_key(wy, wm),
+                "expiring",
+                &n.to_string(),
+            );
         }
     }
     for (i, n) in r.wave_totals().iter().enumerate() {
         let (wy, wm) = report::wave_month(year, i);
-        row("expiry_wave", "*", &month_key(wy, wm), "expiring", &n.to_string());
+        row(
+            "expiry_wave",
+            "*",
+            &month_key(wy, wm),
+            "expiring",
+            &n.to_string(),
+        );
     }
-    row("certificates", "*", &end, "valid_at_year_end", &r.valid_at_year_end.to_string());
-    row("data", "*", &year.to_string(), "unreadable_events", &y.unreadable.len().to_string());
+    row(
+        "certificates",
+        "*",
+        &end,
+        "valid_at_year_end",
+        &r.valid_at_year_end.to_string(),
+    );
+    row(
+        "data",
+        "*",
+        &year.to_string(),
+        "unreadable_events",
+        &y.unreadable.len().to_string(),
+    );
     out
 }
 
@@ -1012,7 +1087,12 @@ fn dept_label(msg: &Messages, d: &str) -> String {
 }
 
 /// The yearly report as a document in the language of `msg`.
-pub fn yearly_blocks(msg: &Messages, authority: &str, y: &Yearly, now: OffsetDateTime) -> Vec<Block> {
+pub fn yearly_blocks(
+    msg: &Messages,
+    authority: &str,
+    y: &Yearly,
+    now: OffsetDateTime,
+) -> Vec<Block> {
     let r = &y.report;
     let t = |id: &str| msg.text(id, &[]);
     let year = r.year.to_string();
@@ -1092,7 +1172,11 @@ pub fn yearly_blocks(msg: &Messages, authority: &str, y: &Yearly, now: OffsetDat
     total_row.extend(total.values().iter().map(u64::to_string));
     rows.push(total_row);
     blocks.push(Block::Table(header, rows));
-    let max = months.iter().map(|a| a.issued + a.renewed).max().unwrap_or(0);
+    let max = months
+        .iter()
+        .map(|a| a.issued + a.renewed)
+        .max()
+        .unwrap_or(0);
     let mut chart = vec![t("report-chart-issued")];
     for (i, a) in months.iter().enumerate() {
         chart.push(format!(
@@ -1151,7 +1235,9 @@ pub fn yearly_blocks(msg: &Messages, authority: &str, y: &Yearly, now: OffsetDat
     }
 
     blocks.push(Block::Heading(t("report-h-coverage")));
-    blocks.push(Block::Para(msg.text("report-coverage-note", &[("year", &year)])));
+    blocks.push(Block::Para(
+        msg.text("report-coverage-note", &[("year", &year)]),
+    ));
     let mut rows: Vec<Vec<String>> = r
         .coverage
         .iter()
@@ -1183,7 +1269,12 @@ pub fn yearly_blocks(msg: &Messages, authority: &str, y: &Yearly, now: OffsetDat
         rows,
     ));
     let mut chart = vec![t("report-chart-coverage")];
-    let name_w = r.coverage.keys().map(|d| width(d).min(40)).max().unwrap_or(10);
+    let name_w = r
+        .coverage
+        .keys()
+        .map(|d| width(d).min(40))
+        .max()
+        .unwrap_or(10);
     for (d, c) in &r.coverage {
         let short: String = d.chars().take(40).collect();
         chart.push(format!(
@@ -1196,13 +1287,20 @@ pub fn yearly_blocks(msg: &Messages, authority: &str, y: &Yearly, now: OffsetDat
     blocks.push(Block::Pre(chart));
 
     blocks.push(Block::Heading(t("report-h-wave")));
-    blocks.push(Block::Para(msg.text("report-wave-note", &[("year", &year)])));
+    blocks.push(Block::Para(
+        msg.text("report-wave-note", &[("year", &year)]),
+    ));
     let wave = r.wave_totals();
     let max = wave.iter().copied().max().unwrap_or(0);
     let mut chart = vec![t("report-chart-wave")];
     for (i, n) in wave.iter().enumerate() {
         let (wy, wm) = report::wave_month(r.year, i);
-        chart.push(format!("{} {:>7} {}", month_key(wy, wm), n, bar(*n, max, 50)));
+        chart.push(format!(
+            "{} {:>7} {}",
+            month_key(wy, wm),
+            n,
+            bar(*n, max, 50)
+        ));
     }
     blocks.push(Block::Pre(chart));
     let halves: Vec<String> = (0..4)
@@ -1231,7 +1329,12 @@ pub fn yearly_blocks(msg: &Messages, authority: &str, y: &Yearly, now: OffsetDat
     blocks.push(Block::Heading(t("report-h-data")));
     let mut notes = vec![t("report-data-source"), t("report-data-periods")];
     if !y.unreadable.is_empty() {
-        let seqs: Vec<String> = y.unreadable.iter().take(20).map(|u| u.seq.to_string()).collect();
+        let seqs: Vec<String> = y
+            .unreadable
+            .iter()
+            .take(20)
+            .map(|u| u.seq.to_string())
+            .collect();
         notes.push(msg.text(
             "report-data-unreadable",
             &[
@@ -1245,7 +1348,12 @@ pub fn yearly_blocks(msg: &Messages, authority: &str, y: &Yearly, now: OffsetDat
 }
 
 /// The expiry watch list as a document.
-pub fn expiry_blocks(msg: &Messages, list: &[Expiring], within: i64, now: OffsetDateTime) -> Vec<Block> {
+pub fn expiry_blocks(
+    msg: &Messages,
+    list: &[Expiring],
+    within: i64,
+    now: OffsetDateTime,
+) -> Vec<Block> {
     let t = |id: &str| msg.text(id, &[]);
     let mut blocks = vec![Block::Title(msg.text(
         "report-expiry-title",
@@ -1424,14 +1532,30 @@ impl std::fmt::Display for ReportBenchFigures {
             self.db_bytes as f64 / 1e6,
             self.seed.as_secs_f64()
         )?;
-        writeln!(f, "  read events + roster   {:>7.3} s", self.read.as_secs_f64())?;
-        writeln!(f, "  aggregate              {:>7.3} s", self.aggregate.as_secs_f64())?;
-        writeln!(f, "  render csv + md + pdf  {:>7.3} s", self.render.as_secs_f64())?;
+        writeln!(
+            f,
+            "  read events + roster   {:>7.3} s",
+            self.read.as_secs_f64()
+        )?;
+        writeln!(
+            f,
+            "  aggregate              {:>7.3} s",
+            self.aggregate.as_secs_f64()
+        )?;
+        writeln!(
+            f,
+            "  render csv + md + pdf  {:>7.3} s",
+            self.render.as_secs_f64()
+        )?;
         writeln!(
             f,
             "  yearly report total    {:>7.3} s (target < 2 s: {})",
             self.total().as_secs_f64(),
-            if self.total().as_secs_f64() < 2.0 { "met" } else { "NOT met" }
+            if self.total().as_secs_f64() < 2.0 {
+                "met"
+            } else {
+                "NOT met"
+            }
         )
     }
 }
@@ -1479,7 +1603,8 @@ pub fn report_bench(
     let mut store = SqliteStore::open(&path)?;
     let year = 2025;
     let start = report::year_start(year);
-    let step_ms = (report::year_end(year) - start).whole_milliseconds() as i64 / total_events as i64;
+    let step_ms =
+        (report::year_end(year) - start).whole_milliseconds() as i64 / total_events as i64;
     let clock = SettableClock::new(start);
     let dept = |b: u64| synthetic_department((b % 40) as usize);
     let roster: Vec<RosterEntry> = (0..c)
@@ -1573,7 +1698,12 @@ pub fn report_bench(
     let mut input = store.report_input(report::year_end(year))?;
     let read = t0.elapsed();
     let t1 = Instant::now();
-    let rep = report::yearly(year, &mut input.facts, &input.roster, &input.application_departments);
+    let rep = report::yearly(
+        year,
+        &mut input.facts,
+        &input.roster,
+        &input.application_departments,
+    );
     let aggregate = t1.elapsed();
     let t2 = Instant::now();
     let y = Yearly {

@@ -57,7 +57,8 @@ fn text(out: &Output) -> String {
 #[test]
 fn an_incident_is_recorded_listed_closed_and_reported_to_the_three_addressees() {
     let sb = Sandbox::new();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/applications/individual.json");
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/applications/individual.json");
     let (code, v) = sb.json(&["application", "submit", example.to_str().unwrap()]);
     assert_eq!(code, 0, "{v}");
     let app = v["id"].as_str().unwrap().to_owned();
@@ -123,12 +124,22 @@ fn an_incident_is_recorded_listed_closed_and_reported_to_the_three_addressees() 
     let (_, open) = sb.json(&["incident", "list", "--open"]);
     assert!(open.as_array().unwrap().is_empty());
     let (code, v) = sb.json(&["incident", "close", &id, "--resolution", "lagi"]);
-    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("incident.transition")));
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (1, Some("incident.transition"))
+    );
 
     // Report after closing: English, plain text, names the actions taken.
     let txt = sb.home().join("incident.txt");
     let out = sb.run(&[
-        "--lang", "en", "incident", "report", &id, "--format", "txt", "--out",
+        "--lang",
+        "en",
+        "incident",
+        "report",
+        &id,
+        "--format",
+        "txt",
+        "--out",
         txt.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -161,15 +172,41 @@ fn an_incident_is_recorded_listed_closed_and_reported_to_the_three_addressees() 
 fn an_incident_with_an_unknown_application_or_a_future_time_is_refused_and_nothing_recorded() {
     let sb = Sandbox::new();
     let (code, v) = sb.json(&[
-        "incident", "add", "--category", "other", "--summary", "uji", "--application", "APP-999999",
+        "incident",
+        "add",
+        "--category",
+        "other",
+        "--summary",
+        "uji",
+        "--application",
+        "APP-999999",
     ]);
-    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("not_found")), "{v}");
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (1, Some("not_found")),
+        "{v}"
+    );
     let (code, v) = sb.json(&[
-        "incident", "add", "--category", "other", "--summary", "uji", "--occurred-at", "2999-01-01",
+        "incident",
+        "add",
+        "--category",
+        "other",
+        "--summary",
+        "uji",
+        "--occurred-at",
+        "2999-01-01",
     ]);
-    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("input.future_time")), "{v}");
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (1, Some("input.future_time")),
+        "{v}"
+    );
     let (code, v) = sb.json(&["incident", "add", "--category", "other", "--summary", "  "]);
-    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("incident.empty")), "{v}");
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (1, Some("incident.empty")),
+        "{v}"
+    );
     let (_, list) = sb.json(&["incident", "list"]);
     assert!(list.as_array().unwrap().is_empty());
 }
@@ -188,7 +225,11 @@ fn a_roster_with_bad_rows_names_each_line_and_a_good_one_replaces_the_roster() {
     )
     .unwrap();
     let (code, v) = sb.json(&["roster", "import", bad.to_str().unwrap()]);
-    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("roster.invalid")), "{v}");
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (1, Some("roster.invalid")),
+        "{v}"
+    );
     let lines: Vec<u64> = v["problems"]
         .as_array()
         .unwrap()
@@ -212,7 +253,16 @@ fn a_roster_with_bad_rows_names_each_line_and_a_good_one_replaces_the_roster() {
     assert_eq!(list[0]["name"], "Siti");
 
     let csv = sb.home().join("y.csv");
-    let out = sb.run(&["report", "yearly", "--year", "2025", "--format", "csv", "--out", csv.to_str().unwrap()]);
+    let out = sb.run(&[
+        "report",
+        "yearly",
+        "--year",
+        "2025",
+        "--format",
+        "csv",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let body = std::fs::read_to_string(&csv).unwrap();
     assert!(body.contains("coverage,Bapenda,2025-12-31,asn,1"), "{body}");

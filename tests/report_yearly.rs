@@ -202,7 +202,16 @@ fn generate(seed: u64) -> World {
         if rng.chance(30) {
             let at = rng.within(start - Duration::days(365), Duration::days(360));
             let not_after = at + Duration::days(365 + rng.below(400) as i64);
-            let i = issue(&mut recs, &mut certs, Some(asn), dept_of(asn), at, not_after, None, rng.chance(50));
+            let i = issue(
+                &mut recs,
+                &mut certs,
+                Some(asn),
+                dept_of(asn),
+                at,
+                not_after,
+                None,
+                rng.chance(50),
+            );
             count(&mut e, &dept_of(asn), at, "issued");
             let _ = i;
         }
@@ -233,8 +242,18 @@ fn generate(seed: u64) -> World {
             });
             count(&mut e, &dept, decided, "approved");
             let issued = decided + Duration::hours(1 + rng.below(72) as i64);
-            let not_after = issued + Duration::days(365 * (1 + rng.below(3) as i64) + rng.below(30) as i64);
-            issue(&mut recs, &mut certs, Some(asn), dept.clone(), issued, not_after, Some(app), rng.chance(90));
+            let not_after =
+                issued + Duration::days(365 * (1 + rng.below(3) as i64) + rng.below(30) as i64);
+            issue(
+                &mut recs,
+                &mut certs,
+                Some(asn),
+                dept.clone(),
+                issued,
+                not_after,
+                Some(app),
+                rng.chance(90),
+            );
             count(&mut e, &dept, issued, "issued");
         } else {
             recs.push(Rec {
@@ -251,7 +270,16 @@ fn generate(seed: u64) -> World {
         let dept = synthetic_department((k % DEPARTMENTS as u64) as usize);
         let at = rng.within(start, year);
         let not_after = at + Duration::days(700);
-        issue(&mut recs, &mut certs, None, dept.clone(), at, not_after, None, true);
+        issue(
+            &mut recs,
+            &mut certs,
+            None,
+            dept.clone(),
+            at,
+            not_after,
+            None,
+            true,
+        );
         count(&mut e, &dept, at, "issued");
     }
     // Renewals: certificates expiring soon are renewed 1–30 days before they expire.
@@ -416,7 +444,12 @@ fn seed_store(path: &std::path::Path, world: &World) {
             .unit_of_work(&signer, &clock, |tx| {
                 for r in chunk {
                     clock.set(r.time);
-                    tx.append_event(r.kind, &r.subject, "officer:198001012005011001", r.data.clone())?;
+                    tx.append_event(
+                        r.kind,
+                        &r.subject,
+                        "officer:198001012005011001",
+                        r.data.clone(),
+                    )?;
                 }
                 Ok::<_, StoreError>(())
             })
@@ -456,7 +489,10 @@ fn parse_csv(csv: &str) -> Cells {
         let f = csv_split(line);
         assert_eq!(f.len(), 5, "{line}");
         let key = (f[0].clone(), f[1].clone(), f[2].clone(), f[3].clone());
-        assert!(cells.insert(key, f[4].clone()).is_none(), "duplicate row {line}");
+        assert!(
+            cells.insert(key, f[4].clone()).is_none(),
+            "duplicate row {line}"
+        );
     }
     cells
 }
@@ -513,7 +549,10 @@ fn yearly_csv_matches_counts_taken_straight_from_the_generated_year() {
         }
     }
     let expected_total: u64 = e.activity.values().sum();
-    assert_eq!(checked, expected_total, "activity outside the 41 departments");
+    assert_eq!(
+        checked, expected_total,
+        "activity outside the 41 departments"
+    );
     for metric in metrics {
         let want: u64 = e
             .activity
@@ -554,7 +593,11 @@ fn yearly_csv_matches_counts_taken_straight_from_the_generated_year() {
     let (mut asn, mut with) = (0, 0);
     for (d, (a, w)) in &e.coverage {
         assert_eq!(num(&cells, "coverage", d, &end, "asn"), *a, "{d}");
-        assert_eq!(num(&cells, "coverage", d, &end, "with_certificate"), *w, "{d}");
+        assert_eq!(
+            num(&cells, "coverage", d, &end, "with_certificate"),
+            *w,
+            "{d}"
+        );
         assert_eq!(
             num(&cells, "coverage", d, &end, "without_certificate"),
             a - w,
@@ -578,8 +621,16 @@ fn yearly_csv_matches_counts_taken_straight_from_the_generated_year() {
     for d in &departments {
         for i in 0..24 {
             let period = format!("{}-{:02}", YEAR + 1 + i / 12, i % 12 + 1);
-            let want = e.wave.get(&(d.clone(), period.clone())).copied().unwrap_or(0);
-            assert_eq!(num(&cells, "expiry_wave", d, &period, "expiring"), want, "{d} {period}");
+            let want = e
+                .wave
+                .get(&(d.clone(), period.clone()))
+                .copied()
+                .unwrap_or(0);
+            assert_eq!(
+                num(&cells, "expiry_wave", d, &period, "expiring"),
+                want,
+                "{d} {period}"
+            );
         }
     }
     assert!(e.wave.values().sum::<u64>() > 1_000);

@@ -52,8 +52,8 @@ pub fn incident(cli: &Cli, out: &Out, cmd: &IncidentCmd) -> Result<Exit, CliErro
                 reported_by: reported_by.clone(),
                 occurred_at: occurred_at.clone(),
             };
-            let id = reports::record_incident(&mut station, &input, &actor(cli))
-                .map_err(user_error)?;
+            let id =
+                reports::record_incident(&mut station, &input, &actor(cli)).map_err(user_error)?;
             out.json(&json!({"id": id, "status": "open"}));
             out.say("incident-recorded", &[("id", &id)]);
             out.line(&id);
@@ -103,8 +103,7 @@ pub fn incident(cli: &Cli, out: &Out, cmd: &IncidentCmd) -> Result<Exit, CliErro
                 .store()
                 .incident(id)
                 .map_err(|e| from_service(e.into()))?;
-            let timeline =
-                reports::incident_timeline(station.store(), &row).map_err(user_error)?;
+            let timeline = reports::incident_timeline(station.store(), &row).map_err(user_error)?;
             let blocks = reports::incident_report_blocks(
                 &out.msg,
                 &station.config().station.authority,
@@ -117,8 +116,9 @@ pub fn incident(cli: &Cli, out: &Out, cmd: &IncidentCmd) -> Result<Exit, CliErro
                 DocFormat::Txt => reports::to_text(&blocks).into_bytes(),
                 DocFormat::Pdf => reports::text_to_pdf(&reports::to_text(&blocks), id),
                 DocFormat::Csv => {
-                    return Err(CliError::failed("input.format", "report-err-format")
-                        .arg("format", "csv"));
+                    return Err(
+                        CliError::failed("input.format", "report-err-format").arg("format", "csv")
+                    );
                 }
             };
             reports::write_output(path, &bytes).map_err(user_error)?;

@@ -31,7 +31,10 @@ pub fn roster(cli: &Cli, out: &Out, cmd: &RosterCmd) -> Result<Exit, CliError> {
                 }
                 Err(reports::ReportError::RosterInvalid(problems)) => {
                     if !out.json {
-                        out.say("roster-err-invalid", &[("count", &problems.len().to_string())]);
+                        out.say(
+                            "roster-err-invalid",
+                            &[("count", &problems.len().to_string())],
+                        );
                         for p in &problems {
                             let field = if p.field.is_empty() { "-" } else { p.field };
                             out.line(format!(
@@ -63,8 +66,10 @@ pub fn roster(cli: &Cli, out: &Out, cmd: &RosterCmd) -> Result<Exit, CliError> {
             if out.json {
                 out.json(&Value::Array(
                     rows.iter()
-                        .map(|r| json!({"nip": r.nip, "name": r.name,
-                            "department": r.department, "position": r.position}))
+                        .map(|r| {
+                            json!({"nip": r.nip, "name": r.name,
+                            "department": r.department, "position": r.position})
+                        })
                         .collect(),
                 ));
             } else if rows.is_empty() {
@@ -146,8 +151,8 @@ pub fn report(cli: &Cli, out: &Out, cmd: &ReportCmd) -> Result<Exit, CliError> {
             format,
         } => {
             let now = station.now();
-            let list = reports::expiry(station.store(), now, i64::from(*within))
-                .map_err(user_error)?;
+            let list =
+                reports::expiry(station.store(), now, i64::from(*within)).map_err(user_error)?;
             let blocks = reports::expiry_blocks(&out.msg, &list, i64::from(*within), now);
             if let Some(path) = path {
                 let bytes = match format {
@@ -155,7 +160,8 @@ pub fn report(cli: &Cli, out: &Out, cmd: &ReportCmd) -> Result<Exit, CliError> {
                     DocFormat::Txt => reports::to_text(&blocks).into_bytes(),
                     DocFormat::Pdf => reports::text_to_pdf(&reports::to_text(&blocks), "expiry"),
                     DocFormat::Csv => {
-                        let mut s = String::from("department,serial,nip,name,not_after,days_left\n");
+                        let mut s =
+                            String::from("department,serial,nip,name,not_after,days_left\n");
                         for e in &list {
                             s.push_str(&format!(
                                 "{},{},{},{},{},{}\n",
@@ -183,9 +189,11 @@ pub fn report(cli: &Cli, out: &Out, cmd: &ReportCmd) -> Result<Exit, CliError> {
             }
             out.json(&Value::Array(
                 list.iter()
-                    .map(|e| json!({"department": e.department, "serial": e.serial,
+                    .map(|e| {
+                        json!({"department": e.department, "serial": e.serial,
                         "nip": e.nip, "name": e.name, "not_after": ts(&e.not_after),
-                        "days_left": e.days_left}))
+                        "days_left": e.days_left})
+                    })
                     .collect(),
             ));
             Ok(Exit::Ok)
@@ -193,7 +201,12 @@ pub fn report(cli: &Cli, out: &Out, cmd: &ReportCmd) -> Result<Exit, CliError> {
     }
 }
 
-pub fn bench_report(cli: &Cli, out: &Out, certificates: u64, events: u64) -> Result<Exit, CliError> {
+pub fn bench_report(
+    cli: &Cli,
+    out: &Out,
+    certificates: u64,
+    events: u64,
+) -> Result<Exit, CliError> {
     let home = Home::locate(cli.home.clone()).map_err(|e| from_service(e.into()))?;
     let config = home.load_config().map_err(|e| from_service(e.into()))?;
     let key = open_station_key(&home, &config).map_err(|e| from_service(e.into()))?;

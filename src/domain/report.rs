@@ -363,7 +363,12 @@ impl<'a> Book<'a> {
     /// The event's department, else the holder's in the roster, else the application's, else
     /// the replaced certificate's.
     fn cert_department(&self, c: &CertFact, previous: Option<&str>) -> String {
-        if let Some(d) = c.department.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        if let Some(d) = c
+            .department
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
             return d.to_owned();
         }
         if let Some(d) = c.nip.as_deref().and_then(|n| self.roster_department.get(n)) {

@@ -94,8 +94,7 @@ fn raw_incident(r: &Row<'_>) -> rusqlite::Result<RawIncident> {
 }
 
 fn incident_row(raw: RawIncident) -> Result<IncidentRow, StoreError> {
-    let ([id, category, status, summary], [token, cert, app], [by, occ, rec, rec_by], closed) =
-        raw;
+    let ([id, category, status, summary], [token, cert, app], [by, occ, rec, rec_by], closed) = raw;
     let [closed_at, closed_by, resolution] = closed;
     Ok(IncidentRow {
         id,
@@ -147,11 +146,10 @@ impl UnitOfWork<'_> {
     pub fn insert_incident(&mut self, inc: &NewIncident) -> Result<String, StoreError> {
         let now = fmt_time(self.now());
         let conn = self.connection();
-        let num: i64 = conn.query_row(
-            "SELECT COALESCE(MAX(num), 0) + 1 FROM incidents",
-            [],
-            |r| r.get(0),
-        )?;
+        let num: i64 =
+            conn.query_row("SELECT COALESCE(MAX(num), 0) + 1 FROM incidents", [], |r| {
+                r.get(0)
+            })?;
         let id = format!("INC-{num:06}");
         conn.prepare_cached(
             "INSERT INTO incidents (id, num, category, status, summary, token_serial, \
@@ -355,7 +353,10 @@ fn read_facts(
     Ok(())
 }
 
-fn read_roster(conn: &Connection, department: Option<&str>) -> Result<Vec<RosterEntry>, StoreError> {
+fn read_roster(
+    conn: &Connection,
+    department: Option<&str>,
+) -> Result<Vec<RosterEntry>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT nip, name, department, position FROM roster \
          WHERE ?1 IS NULL OR department = ?1 ORDER BY department, nip",
@@ -418,11 +419,14 @@ impl SqliteStore {
         input.roster = read_roster(&conn, None)?;
         {
             let mut stmt = conn.prepare("SELECT id, department FROM applications")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             for row in rows {
                 let (id, dept) = row?;
                 if !dept.trim().is_empty() {
-                    input.application_departments.insert(id, dept.trim().to_owned());
+                    input
+                        .application_departments
+                        .insert(id, dept.trim().to_owned());
                 }
             }
         }

@@ -17,6 +17,7 @@ pub mod home;
 pub mod i18n;
 pub mod ports;
 pub mod receipt;
+pub mod reports;
 pub mod secret;
 pub mod service;
 pub mod station_key;

@@ -47,6 +47,15 @@ pub enum Command {
     /// Token-model profiles (firmware-profiles/): recognition, algorithms, advisories.
     #[command(subcommand)]
     Profiles(ProfilesCmd),
+    /// The ASN roster (Pasal 8(3)): who must hold a certificate.
+    #[command(subcommand)]
+    Roster(RosterCmd),
+    /// Incidents (Pasal 23, 25): record, list, close, formal report.
+    #[command(subcommand)]
+    Incident(IncidentCmd),
+    /// Reports: yearly supervision and evaluation (Pasal 24), expiry watch list (Pasal 15).
+    #[command(subcommand)]
+    Report(ReportCmd),
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -160,6 +169,104 @@ pub enum ReceiptCmd {
     },
     /// Verify a receipt file: both signatures, chain to the station's CA, ledger entry.
     Verify { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCmd {
+    /// Replace the roster with a CSV file (columns nip,name,department[,position]).
+    Import { file: PathBuf },
+    /// List the roster (one department with --department).
+    List {
+        #[arg(long)]
+        department: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum IncidentCategoryArg {
+    LostKey,
+    DamagedKey,
+    Authentication,
+    Authenticity,
+    NonRepudiation,
+    Other,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCmd {
+    /// Record an incident (status open); prints its id.
+    Add {
+        #[arg(long, value_enum)]
+        category: IncidentCategoryArg,
+        #[arg(long)]
+        summary: String,
+        /// Serial of the token concerned.
+        #[arg(long)]
+        token: Option<String>,
+        /// Serial of the certificate concerned.
+        #[arg(long)]
+        certificate: Option<String>,
+        /// Application concerned (APP-…).
+        #[arg(long)]
+        application: Option<String>,
+        /// Who reported it (default: the officer).
+        #[arg(long)]
+        reported_by: Option<String>,
+        /// When it happened: RFC 3339 or YYYY-MM-DD (WIB); default now.
+        #[arg(long)]
+        occurred_at: Option<String>,
+    },
+    /// List incidents (only open ones with --open).
+    List {
+        #[arg(long)]
+        open: bool,
+    },
+    /// Close an open incident, saying how it was resolved.
+    Close {
+        id: String,
+        #[arg(long)]
+        resolution: String,
+    },
+    /// Write the formal incident report (to the Governor, BSSN, BSrE; Pasal 25).
+    Report {
+        id: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: DocFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    Csv,
+    Md,
+    Txt,
+    Pdf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// The yearly supervision-and-evaluation report (Pasal 24, 8(3), 10).
+    Yearly {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_enum, default_value = "md")]
+        format: DocFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Certificates expiring within N days, per department (renewal reminders, Pasal 15).
+    Expiry {
+        #[arg(long, default_value_t = 30)]
+        within: u32,
+        /// Write the list to a file (md, txt, pdf or csv by --format) instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "txt")]
+        format: DocFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,5 +390,13 @@ pub enum BenchCmd {
         /// p256 or rsa2048.
         #[arg(long, default_value = "p256")]
         algorithm: String,
+    },
+    /// Build a scratch store with N certificates in a year of M events and time the yearly
+    /// report (target under 2 s).
+    Report {
+        #[arg(long, default_value_t = 100_000)]
+        certificates: u64,
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
     },
 }

@@ -3,7 +3,9 @@
 pub mod args;
 pub mod enroll;
 pub mod enroll_bench;
+pub mod incident;
 pub mod output;
+pub mod report;
 pub mod sandbox;
 
 use std::path::Path;
@@ -121,6 +123,13 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
         Command::Ca(cmd) => enroll::ca(cli, out, cmd),
         Command::Certificate(cmd) => enroll::certificate(cli, out, cmd),
         Command::Receipt(cmd) => enroll::receipt(cli, out, cmd),
+        Command::Bench(BenchCmd::Report {
+            certificates,
+            events,
+        }) => report::bench_report(cli, out, *certificates, *events),
+        Command::Roster(cmd) => report::roster(cli, out, cmd),
+        Command::Incident(cmd) => incident::incident(cli, out, cmd),
+        Command::Report(cmd) => report::report(cli, out, cmd),
     }
 }
 

@@ -3,9 +3,11 @@
 pub mod application;
 pub mod firmware;
 pub mod identity;
+pub mod incident;
 pub mod ledger;
 pub mod problem;
 pub mod profile;
+pub mod report;
 pub mod roca;
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ const CATALOGUES: &[Catalogue] = &[
     catalogue!("application"),
     catalogue!("desk"),
     catalogue!("enroll"),
+    catalogue!("report"),
 ];
 
 /// The message catalogue of one language (with Indonesian behind it as fallback).

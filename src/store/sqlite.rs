@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "001_initial", include_str!("schema/001_initial.sql")),
     (2, "002_ca", include_str!("schema/002_ca.sql")),
     (3, "003_enrolment", include_str!("schema/003_enrolment.sql")),
+    (4, "004_reports", include_str!("schema/004_reports.sql")),
 ];
 
 /// The schema version this code writes and understands.

@@ -1,4 +1,5 @@
-//! Every message id the CLI (and the shared error mapping) names exists in both languages (a typo would print the bare id).
+//! Every message id the CLI (and the shared error mapping) names exists in both languages
+//! (a typo would print the bare id).
 
 use std::collections::BTreeSet;
 
@@ -12,6 +13,12 @@ const PREFIXES: &[&str] = &[
     "ledger-",
     "sandbox-",
     "profiles-",
+    "enroll-",
+    "report-",
+    "incident-",
+    "roster-",
+    "receipt-",
+    "session-",
 ];
 
 /// Strings with a message-like prefix that are data, not message ids.

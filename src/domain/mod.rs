@@ -3,6 +3,7 @@
 pub mod application;
 pub mod firmware;
 pub mod identity;
+pub mod inventory;
 pub mod ledger;
 pub mod problem;
 pub mod profile;

@@ -4,6 +4,7 @@ pub mod args;
 pub mod errors;
 pub mod output;
 pub mod station_key;
+pub mod token;
 
 use std::path::Path;
 
@@ -115,6 +116,7 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
             Ok(Exit::Ok)
         }
         Command::Profiles(ProfilesCmd::Check { dir }) => profiles_check(out, dir.as_deref()),
+        Command::Token(cmd) => token::run(cli, out, cmd),
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
             station_key::bench_ledger(cli, out, *events, *batch)
         }

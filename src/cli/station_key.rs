@@ -265,6 +265,7 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
             token_label: STATION_TOKEN_LABEL.into(),
             pin_file: Some(pin_file),
         },
+        tokens: Default::default(),
     };
     for (name, bytes) in EXAMPLES {
         let path = root.join("examples").join(name);

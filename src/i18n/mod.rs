@@ -78,7 +78,11 @@ macro_rules! catalogue {
     };
 }
 
-const CATALOGUES: &[Catalogue] = &[catalogue!("cli"), catalogue!("application")];
+const CATALOGUES: &[Catalogue] = &[
+    catalogue!("cli"),
+    catalogue!("application"),
+    catalogue!("token"),
+];
 
 /// The message catalogue of one language (with Indonesian behind it as fallback).
 pub struct Messages {

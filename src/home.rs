@@ -47,6 +47,9 @@ pub struct Config {
     /// Officer sign-in defaults (nothing secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub officer: Option<OfficerConfig>,
+    /// PKCS#11 modules to look for tokens in (`kustodi token list`).
+    #[serde(default, skip_serializing_if = "TokensConfig::is_default")]
+    pub tokens: TokensConfig,
 }
 
 /// Which CA issues: the station's own (key on a PKCS#11 token) or an offline CA (BSrE).
@@ -148,6 +151,22 @@ pub struct StationKeyConfig {
     /// variable `KUSTODI_STATION_PIN` takes precedence. Only the sandbox writes this file.
     #[serde(default)]
     pub pin_file: Option<PathBuf>,
+}
+
+/// `[tokens]`: where the station looks for tokens.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TokensConfig {
+    /// PKCS#11 module paths. Empty (the default): the station key's module (the sandbox's
+    /// SoftHSM2) and OpenSC's module if it is installed.
+    #[serde(default)]
+    pub modules: Vec<PathBuf>,
+}
+
+impl TokensConfig {
+    pub fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 /// A station home folder.
@@ -280,6 +299,7 @@ mod tests {
             },
             ca: None,
             officer: None,
+            tokens: TokensConfig::default(),
         }
     }
 
@@ -312,6 +332,24 @@ mod tests {
         });
         home.save_config(&c).unwrap();
         assert_eq!(home.load_config().unwrap(), c);
+    }
+
+    #[test]
+    fn a_config_without_tokens_section_lists_the_default_modules() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        home.save_config(&sample()).unwrap();
+        let text = std::fs::read_to_string(home.config_path()).unwrap();
+        assert!(!text.contains("[tokens]"), "{text}");
+        std::fs::write(
+            home.config_path(),
+            format!("{text}\n[tokens]\nmodules = [\"/opt/vendor/p11.so\"]\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            home.load_config().unwrap().tokens.modules,
+            [PathBuf::from("/opt/vendor/p11.so")]
+        );
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub enum Command {
     /// Reports: yearly supervision and evaluation (Pasal 24), expiry watch list (Pasal 15).
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Hardware tokens and card readers.
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -370,6 +373,20 @@ pub enum ProfilesCmd {
         /// Folder of *.toml profiles (default: the profiles built into this program).
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Every token visible through the PKCS#11 modules, with its profile and the verdict per
+    /// algorithm, and the PC/SC card readers.
+    List(TokenList),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenList {
+    /// Also look in this PKCS#11 module (repeatable); adds to config `[tokens] modules`.
+    #[arg(long = "module", value_name = "PATH")]
+    pub modules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

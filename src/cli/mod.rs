@@ -7,6 +7,7 @@ pub mod incident;
 pub mod output;
 pub mod report;
 pub mod sandbox;
+pub mod token;
 
 use std::path::Path;
 
@@ -112,6 +113,7 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
             Ok(Exit::Ok)
         }
         Command::Profiles(ProfilesCmd::Check { dir }) => profiles_check(out, dir.as_deref()),
+        Command::Token(cmd) => token::run(cli, out, cmd),
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
             sandbox::bench_ledger(cli, out, *events, *batch)
         }

@@ -4,6 +4,7 @@ pub mod application;
 pub mod firmware;
 pub mod identity;
 pub mod incident;
+pub mod inventory;
 pub mod ledger;
 pub mod problem;
 pub mod profile;

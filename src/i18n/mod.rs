@@ -84,6 +84,7 @@ const CATALOGUES: &[Catalogue] = &[
     catalogue!("desk"),
     catalogue!("enroll"),
     catalogue!("report"),
+    catalogue!("token"),
 ];
 
 /// The message catalogue of one language (with Indonesian behind it as fallback).

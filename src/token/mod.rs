@@ -7,10 +7,12 @@
 //! * [`softhsm`]: SoftHSM2 configuration for the sandbox and tests.
 //! * [`profiles`]: token-model profiles (`firmware-profiles/`) loaded and checked.
 //! * [`readers`]: PC/SC reader and card presence (pcscd).
+//! * [`report`]: token info → profile match and verdict per algorithm.
 
 pub mod pkcs11;
 pub mod profiles;
 pub mod readers;
+pub mod report;
 pub mod signer;
 pub mod softhsm;
 pub mod station;

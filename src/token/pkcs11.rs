@@ -164,6 +164,23 @@ impl Pkcs11Module {
         Ok(out)
     }
 
+    /// Each present token's URI with its slot description (OpenSC: the PC/SC reader name),
+    /// to link a token to its reader.
+    pub fn token_slot_descriptions(&self) -> Result<Vec<(String, String)>, TokenError> {
+        Ok(self
+            .tokens()?
+            .into_iter()
+            .map(|(slot, _, uri)| {
+                let description = self
+                    .ctx
+                    .get_slot_info(slot)
+                    .map(|si| si.slot_description().trim_end().to_owned())
+                    .unwrap_or_default();
+                (uri.to_string(), description)
+            })
+            .collect())
+    }
+
     fn slot_matches(&self, slot: Slot, uri: &Pkcs11Uri) -> bool {
         if uri.slot_id.is_some_and(|id| id != slot.id()) {
             return false;

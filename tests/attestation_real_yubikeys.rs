@@ -99,15 +99,87 @@ fn documented(id: &str) -> Documented {
     };
     let rsa = KeyAlgorithm::Rsa { bits: 2048 };
     match id {
-        "P1" => d(Some(25515003), (5, 4, 3), Pin::Always, Touch::Never, Some((UsbCKeychain, true)), KeyAlgorithm::P384, 0x9c),
-        "P2" => d(Some(28751258), (5, 4, 3), Pin::Always, Touch::Never, Some((UsbCKeychain, true)), KeyAlgorithm::P384, 0x9c),
-        "P3" => d(Some(15732500), (5, 4, 3), Pin::Once, Touch::Never, Some((UsbCNano, false)), KeyAlgorithm::P256, 0x9a),
-        "P4" => d(Some(22399878), (5, 4, 2), Pin::Once, Touch::Never, Some((UsbAKeychain, false)), rsa, 0x9a),
-        "P5" | "X1" => d(Some(28989702), (5, 4, 3), Pin::Never, Touch::Always, Some((UsbAKeychain, true)), KeyAlgorithm::P256, 0x9a),
-        "P6" => d(Some(30000948), (5, 7, 2), Pin::Once, Touch::Never, Some((UsbCBio, false)), rsa, 0x9a),
-        "P7" => d(None, (4, 3, 7), Pin::Once, Touch::Never, None, KeyAlgorithm::P256, 0x9a),
-        "P8" => d(Some(33064031), (5, 7, 4), Pin::Once, Touch::Cached, Some((UsbCKeychain, false)), KeyAlgorithm::P384, 0x9a),
-        "P9" => d(Some(36345471), (5, 7, 4), Pin::Once, Touch::Never, Some((UsbAKeychain, false)), KeyAlgorithm::P256, 0x9a),
+        "P1" => d(
+            Some(25515003),
+            (5, 4, 3),
+            Pin::Always,
+            Touch::Never,
+            Some((UsbCKeychain, true)),
+            KeyAlgorithm::P384,
+            0x9c,
+        ),
+        "P2" => d(
+            Some(28751258),
+            (5, 4, 3),
+            Pin::Always,
+            Touch::Never,
+            Some((UsbCKeychain, true)),
+            KeyAlgorithm::P384,
+            0x9c,
+        ),
+        "P3" => d(
+            Some(15732500),
+            (5, 4, 3),
+            Pin::Once,
+            Touch::Never,
+            Some((UsbCNano, false)),
+            KeyAlgorithm::P256,
+            0x9a,
+        ),
+        "P4" => d(
+            Some(22399878),
+            (5, 4, 2),
+            Pin::Once,
+            Touch::Never,
+            Some((UsbAKeychain, false)),
+            rsa,
+            0x9a,
+        ),
+        "P5" | "X1" => d(
+            Some(28989702),
+            (5, 4, 3),
+            Pin::Never,
+            Touch::Always,
+            Some((UsbAKeychain, true)),
+            KeyAlgorithm::P256,
+            0x9a,
+        ),
+        "P6" => d(
+            Some(30000948),
+            (5, 7, 2),
+            Pin::Once,
+            Touch::Never,
+            Some((UsbCBio, false)),
+            rsa,
+            0x9a,
+        ),
+        "P7" => d(
+            None,
+            (4, 3, 7),
+            Pin::Once,
+            Touch::Never,
+            None,
+            KeyAlgorithm::P256,
+            0x9a,
+        ),
+        "P8" => d(
+            Some(33064031),
+            (5, 7, 4),
+            Pin::Once,
+            Touch::Cached,
+            Some((UsbCKeychain, false)),
+            KeyAlgorithm::P384,
+            0x9a,
+        ),
+        "P9" => d(
+            Some(36345471),
+            (5, 7, 4),
+            Pin::Once,
+            Touch::Never,
+            Some((UsbAKeychain, false)),
+            KeyAlgorithm::P256,
+            0x9a,
+        ),
         other => panic!("no documented values for {other}"),
     }
 }
@@ -118,7 +190,11 @@ fn assert_documented(id: &str, facts: &AttestationFacts) {
     let (major, minor, patch) = d.firmware;
     assert_eq!(
         facts.firmware,
-        Some(FirmwareVersion { major, minor, patch }),
+        Some(FirmwareVersion {
+            major,
+            minor,
+            patch
+        }),
         "{id} firmware"
     );
     assert_eq!(facts.pin_policy, Some(d.pin), "{id} PIN policy");
@@ -176,7 +252,9 @@ fn every_case_in_cases_tsv_behaves_as_documented() {
                 eprintln!("{}: refused: {err}", c.id);
             }
             "fail-policy" => {
-                chain.as_ref().unwrap_or_else(|e| panic!("{}: chain {e}", c.id));
+                chain
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("{}: chain {e}", c.id));
                 let err = verify(
                     &att,
                     &f9,
@@ -329,7 +407,10 @@ fn an_attestation_for_another_key_is_a_key_mismatch() {
         now(),
     )
     .unwrap_err();
-    assert!(matches!(err, AttestationRefusal::KeyMismatch { .. }), "{err:?}");
+    assert!(
+        matches!(err, AttestationRefusal::KeyMismatch { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -344,13 +425,19 @@ fn a_modern_attestation_does_not_chain_through_the_fw43_u2f_f9() {
         now(),
     )
     .unwrap_err();
-    assert!(matches!(err, AttestationRefusal::ChainInvalid { .. }), "{err:?}");
+    assert!(
+        matches!(err, AttestationRefusal::ChainInvalid { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn garbage_is_malformed_and_a_self_made_root_is_untrusted() {
     let err = verify_chain(b"not a certificate", b"", &TrustStore::yubico(), now()).unwrap_err();
-    assert!(matches!(err, AttestationRefusal::Malformed { .. }), "{err:?}");
+    assert!(
+        matches!(err, AttestationRefusal::Malformed { .. }),
+        "{err:?}"
+    );
     // A genuine chain checked against a store with only the new root: untrusted.
     let trust = TrustStore::only_root(&read("trust/yubico-attestation-root-1.pem")).unwrap();
     let err = verify_chain(
@@ -360,23 +447,44 @@ fn garbage_is_malformed_and_a_self_made_root_is_untrusted() {
         now(),
     )
     .unwrap_err();
-    assert!(matches!(err, AttestationRefusal::UntrustedRoot { .. }), "{err:?}");
+    assert!(
+        matches!(err, AttestationRefusal::UntrustedRoot { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn pinned_roots_are_byte_identical_to_the_documented_files() {
     use kustodi::token::attestation::pinned;
     for (pem, file) in [
-        (pinned::PIV_ROOT_263751, "trust/yubico-piv-root-ca-263751.pem"),
-        (pinned::PIV_ROOT_263751_PRE2018, "trust/yubico-piv-root-ca-263751-pre2018.pem"),
-        (pinned::ATTESTATION_ROOT_1, "trust/yubico-attestation-root-1.pem"),
-        (pinned::U2F_ROOT_457200631, "trust/yubico-u2f-root-ca-457200631.pem"),
-        (pinned::PIV_ATTESTATION_B_1, "trust/yubico-piv-attestation-b-1.pem"),
+        (
+            pinned::PIV_ROOT_263751,
+            "trust/yubico-piv-root-ca-263751.pem",
+        ),
+        (
+            pinned::PIV_ROOT_263751_PRE2018,
+            "trust/yubico-piv-root-ca-263751-pre2018.pem",
+        ),
+        (
+            pinned::ATTESTATION_ROOT_1,
+            "trust/yubico-attestation-root-1.pem",
+        ),
+        (
+            pinned::U2F_ROOT_457200631,
+            "trust/yubico-u2f-root-ca-457200631.pem",
+        ),
+        (
+            pinned::PIV_ATTESTATION_B_1,
+            "trust/yubico-piv-attestation-b-1.pem",
+        ),
     ] {
         assert_eq!(pem.as_bytes(), read(file).as_slice(), "{file}");
     }
     let fp = |pem: &str| {
-        let der = x509_cert::Certificate::from_pem(pem).unwrap().to_der().unwrap();
+        let der = x509_cert::Certificate::from_pem(pem)
+            .unwrap()
+            .to_der()
+            .unwrap();
         kustodi::certcheck::sha256_hex(&der).to_uppercase()
     };
     assert_eq!(

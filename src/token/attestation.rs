@@ -39,8 +39,7 @@ use crate::domain::firmware::FirmwareVersion;
 pub const OID_FIRMWARE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.41482.3.3");
 pub const OID_SERIAL: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.41482.3.7");
 pub const OID_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.41482.3.8");
-pub const OID_FORM_FACTOR: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.41482.3.9");
+pub const OID_FORM_FACTOR: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.41482.3.9");
 
 /// Longest chain above the F9 certificate that is followed (new chain: 2 intermediates).
 const MAX_DEPTH: usize = 4;
@@ -56,8 +55,7 @@ pub mod pinned {
     pub const PIV_ROOT_263751: &str = include_str!("yubico-roots/yubico-piv-root-ca-263751.pem");
     /// Yubico Attestation Root 1. SHA-256
     /// `62760C6A6EF91679F454C8902B80FD009825B3F25DA90F1FBACE2EC6586CD5A8`.
-    pub const ATTESTATION_ROOT_1: &str =
-        include_str!("yubico-roots/yubico-attestation-root-1.pem");
+    pub const ATTESTATION_ROOT_1: &str = include_str!("yubico-roots/yubico-attestation-root-1.pem");
     /// Yubico Attestation Intermediate A 1 (issuer Root 1).
     pub const ATTESTATION_INTERMEDIATE_A_1: &str =
         include_str!("yubico-roots/yubico-attestation-intermediate-a-1.pem");
@@ -112,10 +110,7 @@ impl TrustStore {
     /// contains a test root.
     pub fn yubico() -> Self {
         use pinned::*;
-        let anchor = |t: &str, kind| Anchor {
-            cert: pem(t),
-            kind,
-        };
+        let anchor = |t: &str, kind| Anchor { cert: pem(t), kind };
         Self {
             anchors: vec![
                 anchor(PIV_ROOT_263751, AnchorKind::Yubico),
@@ -150,7 +145,8 @@ impl TrustStore {
 
     /// Adds intermediates (PEM bundle or one DER certificate).
     pub fn with_intermediates(mut self, certs: &[u8]) -> Result<Self, AttestationRefusal> {
-        self.intermediates.extend(parse_bundle("intermediate", certs)?);
+        self.intermediates
+            .extend(parse_bundle("intermediate", certs)?);
         Ok(self)
     }
 
@@ -615,7 +611,10 @@ mod tests {
 
     #[test]
     fn form_factor_byte_splits_fips_bit() {
-        assert_eq!(FormFactor::from_byte(0x83), (FormFactor::UsbCKeychain, true));
+        assert_eq!(
+            FormFactor::from_byte(0x83),
+            (FormFactor::UsbCKeychain, true)
+        );
         assert_eq!(FormFactor::from_byte(0x04), (FormFactor::UsbCNano, false));
         assert_eq!(FormFactor::from_byte(0x07), (FormFactor::UsbCBio, false));
     }

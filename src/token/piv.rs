@@ -635,11 +635,15 @@ impl PivSession {
             },
             min_pin_len: PIN_MIN_LEN,
             max_pin_len: PIN_MAX_LEN,
-            mechanisms: ["CKM_EC_KEY_PAIR_GEN", "CKM_ECDSA", "CKM_RSA_PKCS_KEY_PAIR_GEN"]
-                .into_iter()
-                .chain(["CKM_RSA_PKCS"])
-                .map(String::from)
-                .collect(),
+            mechanisms: [
+                "CKM_EC_KEY_PAIR_GEN",
+                "CKM_ECDSA",
+                "CKM_RSA_PKCS_KEY_PAIR_GEN",
+            ]
+            .into_iter()
+            .chain(["CKM_RSA_PKCS"])
+            .map(String::from)
+            .collect(),
         })
     }
 
@@ -712,6 +716,17 @@ impl PivSession {
     /// before 5.7, AES-192 on 5.7 — the bytes are the same).
     pub fn authenticate_default(&self) -> Result<(), TokenError> {
         let algorithm = self.info()?.management_key_algorithm;
+        if !matches!(
+            algorithm,
+            ManagementKeyAlgorithm::TripleDes | ManagementKeyAlgorithm::Aes192
+        ) {
+            return Err(TokenError::Backend {
+                function: "AUTHENTICATE (management key)".into(),
+                code: format!(
+                    "the card's management key is {algorithm:?}, so it is not the factory default"
+                ),
+            });
+        }
         self.authenticate(&ManagementKey {
             algorithm,
             key: Secret::new(DEFAULT_MANAGEMENT_KEY.to_vec()),
@@ -749,15 +764,24 @@ impl PivSession {
     /// Personalises a device for its holder: applicant's PIN, random PUK, random management
     /// key. Returns the PUK and management key for escrow; on failure, whatever was already
     /// changed is in [`ProvisionFailure::changed`].
-    pub fn provision(&self, req: &ProvisionRequest<'_>) -> Result<AdminSecrets, ProvisionFailure> {
+    pub fn provision(
+        &self,
+        req: &ProvisionRequest<'_>,
+    ) -> Result<AdminSecrets, Box<ProvisionFailure>> {
         let mut changed = AdminSecrets::default();
-        let fail = |step, error, changed| ProvisionFailure {
-            step,
-            error,
-            changed,
+        let fail = |step, error, changed| {
+            Box::new(ProvisionFailure {
+                step,
+                error,
+                changed,
+            })
         };
         if let Err(e) = self.authenticate(req.current_management_key) {
-            return Err(fail("authenticate with the current management key", e, changed));
+            return Err(fail(
+                "authenticate with the current management key",
+                e,
+                changed,
+            ));
         }
         if let Err(e) = self.change_pin(req.current_pin, req.new_pin) {
             return Err(fail("set the holder's PIN", e, changed));
@@ -1090,8 +1114,14 @@ impl TokenSession for PivSession {
         };
         let (alg, data) = match key.algorithm {
             // ECDSA uses the leftmost bits of the digest when it is longer than the curve.
-            KeyAlgorithm::P256 => (AlgorithmId::EccP256, digest[..digest.len().min(32)].to_vec()),
-            KeyAlgorithm::P384 => (AlgorithmId::EccP384, digest[..digest.len().min(48)].to_vec()),
+            KeyAlgorithm::P256 => (
+                AlgorithmId::EccP256,
+                digest[..digest.len().min(32)].to_vec(),
+            ),
+            KeyAlgorithm::P384 => (
+                AlgorithmId::EccP384,
+                digest[..digest.len().min(48)].to_vec(),
+            ),
             KeyAlgorithm::Rsa2048 => (AlgorithmId::Rsa2048, pkcs1_v15_block(hash, &digest, 256)?),
             KeyAlgorithm::Rsa3072 => (AlgorithmId::Rsa3072, pkcs1_v15_block(hash, &digest, 384)?),
         };

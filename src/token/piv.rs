@@ -360,6 +360,43 @@ fn is_removal(e: pcsc::Error) -> bool {
     )
 }
 
+/// How long to wait for pcscd to notice a card that left, after a PC/SC error.
+const REMOVAL_SETTLE: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Whether a card is in the named reader (`None` when PC/SC cannot tell). A reader that no
+/// longer exists has no card. pcscd notices a removal only at its next poll, so a card still
+/// reported present is watched for [`REMOVAL_SETTLE`] before the answer is "present".
+fn card_present(reader: &str) -> Option<bool> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).ok()?;
+    let name = std::ffi::CString::new(reader).ok()?;
+    let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+    let present = |s: pcsc::State| {
+        s.contains(pcsc::State::PRESENT)
+            && !s.intersects(pcsc::State::UNKNOWN | pcsc::State::UNAVAILABLE)
+    };
+    let deadline = std::time::Instant::now() + REMOVAL_SETTLE;
+    let mut timeout = std::time::Duration::ZERO;
+    loop {
+        match ctx.get_status_change(timeout, &mut states) {
+            Ok(()) => {
+                if !present(states[0].event_state()) {
+                    return Some(false);
+                }
+                states[0].sync_current_state();
+            }
+            Err(pcsc::Error::Timeout) => return Some(true),
+            Err(pcsc::Error::UnknownReader | pcsc::Error::ReaderUnavailable) => {
+                return Some(false);
+            }
+            Err(_) => return None,
+        }
+        timeout = deadline.saturating_duration_since(std::time::Instant::now());
+        if timeout.is_zero() {
+            return Some(true);
+        }
+    }
+}
+
 fn is_reset(e: &yubikey::Error) -> bool {
     matches!(
         e,
@@ -546,13 +583,24 @@ impl PivSession {
         mut f: impl FnMut(&mut State) -> yubikey::Result<T>,
     ) -> Result<T, TokenError> {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        match f(&mut st) {
+        let result = match f(&mut st) {
             Err(e) if is_reset(&e) => {
                 st.yk.reconnect().map_err(|e| map_yk(e, "reconnect"))?;
-                f(&mut st).map_err(|e| map_yk(e, function))
+                f(&mut st)
             }
-            other => other.map_err(|e| map_yk(e, function)),
-        }
+            other => other,
+        };
+        result.map_err(|e| match e {
+            // A card pulled out mid-command can surface as any PC/SC error (e.g.
+            // SCARD_E_NOT_TRANSACTED when it leaves inside a transaction): ask PC/SC whether
+            // the card is still in its reader.
+            yubikey::Error::PcscError { inner: Some(pe) }
+                if !is_removal(pe) && card_present(&self.reader) == Some(false) =>
+            {
+                TokenError::Removed
+            }
+            other => map_yk(other, function),
+        })
     }
 
     fn metadata(&self, slot: SlotId) -> Result<Option<piv::SlotMetadata>, TokenError> {

@@ -1,6 +1,8 @@
 //! The PKCS#11 adapter against a real SoftHSM2 2.6 module (no mocks). Each test creates its own
 //! token with a unique label in the process-wide SoftHSM2 instance (`support::softhsm`).
 
+#[path = "support/conformance.rs"]
+mod conformance;
 mod support;
 
 use std::path::Path;
@@ -670,4 +672,12 @@ fn reader_probe_child() {
     assert!(matches!(err, ReaderError::ServiceUnavailable), "{err:?}");
     let err = ReaderWatch::new().unwrap_err();
     assert!(matches!(err, ReaderError::ServiceUnavailable), "{err:?}");
+}
+
+#[test]
+fn shared_token_conformance_passes_on_softhsm() {
+    softhsm();
+    let (_, uri) = support::ready_token("conformance");
+    let s = logged_in_session(&uri);
+    conformance::run_all(s.as_ref(), &pin("000000"), &pin(USER_PIN));
 }

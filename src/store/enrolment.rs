@@ -4,22 +4,10 @@
 
 use rusqlite::{Connection, OptionalExtension as _, Row, params};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::{SqliteStore, StoreError, UnitOfWork};
 
-fn fmt_time(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
-
-fn parse_time(s: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .map_err(|_| StoreError::Corrupt(format!("bad timestamp {s:?}")))
-}
+use super::sqlite::{fmt_time, parse_time};
 
 /// A token in the inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,17 +29,7 @@ pub mod kinds {
     pub const ROSTER_IMPORTED: &str = "roster.imported";
 }
 
-fn fmt_time(t: OffsetDateTime) -> String {
-    ledger::truncate_to_millis(t)
-        .to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
-
-fn parse_time(s: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .map_err(|_| StoreError::Corrupt(format!("bad timestamp {s:?}")))
-}
+use super::sqlite::{fmt_time, parse_time};
 
 /// A new incident; its id (`INC-000001`, …) is allocated by the store.
 #[derive(Debug, Clone, PartialEq, Eq)]

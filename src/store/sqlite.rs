@@ -41,7 +41,8 @@ fn sql_int(v: u64) -> Result<i64, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("integer {v} exceeds the SQLite range")))
 }
 
-fn fmt_time(t: OffsetDateTime) -> String {
+/// A time as stored: RFC 3339, UTC, millisecond precision (one format for every table).
+pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
     // A UTC instant within years 0..=9999 always formats as RFC 3339.
     ledger::truncate_to_millis(t)
         .to_offset(time::UtcOffset::UTC)
@@ -49,7 +50,8 @@ fn fmt_time(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-fn parse_time(s: &str) -> Result<OffsetDateTime, StoreError> {
+/// A stored time back (any RFC 3339).
+pub(crate) fn parse_time(s: &str) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::parse(s, &Rfc3339)
         .map_err(|_| StoreError::Corrupt(format!("bad timestamp {s:?}")))
 }

@@ -24,6 +24,7 @@ use time::OffsetDateTime;
 use x509_cert::Certificate;
 
 use crate::archive::{self, Archive, ArchiveError};
+use crate::ca::acme::{AcmeCa, AcmeSettings};
 use crate::ca::embedded::EmbeddedCa;
 use crate::ca::offline::{OfflineCa, import_certificates, read_certificates};
 use crate::ca::{CaError, CaRequest, CertificateAuthority, RevocationReason, Submission};
@@ -1366,8 +1367,9 @@ impl Run<'_, '_, '_> {
             .form_of(&self.station.store().get_application(&self.application_id)?)?;
         let applicant = form.applicant.name.clone().unwrap_or_default();
         let kind = form.kind.as_str().to_owned();
+        let request_id = self.application_id.clone();
         let request = CaRequest {
-            request_id: &self.application_id,
+            request_id: &request_id,
             csr_der: &csr,
             template: &template,
             applicant: &applicant,
@@ -1378,32 +1380,12 @@ impl Run<'_, '_, '_> {
             CaKind::Embedded => {
                 let ca_token = CaToken::open(self.ctx.provider, self.station.home(), &ca)?;
                 let mut authority = ca_token.authority()?;
-                let name = authority.name().to_owned();
-                let id = self.session_id.clone();
-                let actor = self.actor();
-                // Issue and record in one transaction (the CA's records + ledger).
-                let submission = self.station.write_as(|tx| {
-                    let s = authority.submit(tx, &request)?;
-                    if let Submission::Issued { certificate_der, .. } = &s {
-                        tx.append_event(
-                            "certificate.issued",
-                            &app,
-                            &actor,
-                            json!({"session": id, "ca": name, "sha256": sha256_hex(certificate_der)}),
-                        )?;
-                    }
-                    Ok::<_, EnrolError>(s)
-                })?;
-                self.data.ca_name = Some(name);
-                if let Submission::Issued {
-                    certificate_der,
-                    chain_der,
-                } = submission
-                {
-                    self.data.certificate_hex = Some(hex::encode(&certificate_der));
-                    self.data.chain_hex = chain_der.iter().map(hex::encode).collect();
-                }
-                self.after("ca", "running", vec![], |_| Ok(()))?;
+                self.issue_now(&mut authority, &request)?;
+                Ok(None)
+            }
+            CaKind::Acme => {
+                let mut authority = acme_authority(self.station.home(), &ca)?;
+                self.issue_now(&mut authority, &request)?;
                 Ok(None)
             }
             CaKind::Offline => {
@@ -1448,6 +1430,46 @@ impl Run<'_, '_, '_> {
                 }))
             }
         }
+    }
+
+    /// Issues at once (embedded or ACME CA): the CA's records and the ledger event commit in
+    /// one transaction.
+    fn issue_now(
+        &mut self,
+        authority: &mut dyn CertificateAuthority,
+        request: &CaRequest<'_>,
+    ) -> Result<(), EnrolError> {
+        let app = self.application_id.clone();
+        let name = authority.name().to_owned();
+        let id = self.session_id.clone();
+        let actor = self.actor();
+        // Issue and record in one transaction (the CA's records + ledger).
+        let submission = self.station.write_as(|tx| {
+            let s = authority.submit(tx, request)?;
+            if let Submission::Issued {
+                certificate_der, ..
+            } = &s
+            {
+                tx.append_event(
+                    "certificate.issued",
+                    &app,
+                    &actor,
+                    json!({"session": id, "ca": name, "sha256": sha256_hex(certificate_der)}),
+                )?;
+            }
+            Ok::<_, EnrolError>(s)
+        })?;
+        self.data.ca_name = Some(name);
+        if let Submission::Issued {
+            certificate_der,
+            chain_der,
+        } = submission
+        {
+            self.data.certificate_hex = Some(hex::encode(&certificate_der));
+            self.data.chain_hex = chain_der.iter().map(hex::encode).collect();
+        }
+        self.after("ca", "running", vec![], |_| Ok(()))?;
+        Ok(())
     }
 
     fn certcheck(&mut self) -> Result<(), EnrolError> {
@@ -1729,6 +1751,16 @@ fn new_token_with_key(
     Ok((session, key, escrow))
 }
 
+/// The ACME CA of `[ca.acme]` (a new account per issuance for now; see docs/ca.md).
+pub fn acme_authority(home: &Home, ca: &CaConfig) -> Result<AcmeCa, EnrolError> {
+    let acme = ca.acme.as_ref().ok_or(EnrolError::NoCa)?;
+    let mut settings = AcmeSettings::new(acme.directory_url.clone());
+    settings.tls_root = acme.tls_root.as_deref().map(|p| home.resolve(p));
+    settings.timeout = std::time::Duration::from_secs(acme.timeout_seconds);
+    settings.contact = acme.contact.clone();
+    Ok(AcmeCa::new(settings))
+}
+
 /// Creates the sandbox's embedded CA (P-256 key on its own token `kustodi-ca`, PIN in a 0600
 /// file, SO PIN escrowed, root in `HOME/ca/ca.pem`) and officer token `officer-1` (P-256 key
 /// and a digitalSignature+nonRepudiation certificate from that CA, written on the token).
@@ -1851,6 +1883,7 @@ pub fn create_sandbox_parts(
             outbox: Some("outbox".into()),
             trust_anchors: vec![ca_file],
             usage: "test".into(),
+            acme: None,
         },
         officer: crate::home::OfficerConfig {
             default_token: Some(officer_uri.to_string()),

@@ -52,13 +52,15 @@ pub struct Config {
     pub tokens: TokensConfig,
 }
 
-/// Which CA issues: the station's own (key on a PKCS#11 token) or an offline CA (BSrE).
+/// Which CA issues: the station's own (key on a PKCS#11 token), an offline CA (BSrE), or an
+/// ACME CA (`system` certificates, `[ca.acme]`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum CaKind {
     #[default]
     Embedded,
     Offline,
+    Acme,
 }
 
 /// `[ca]`.
@@ -89,6 +91,31 @@ pub struct CaConfig {
     /// `production` or `test`, written into receipts.
     #[serde(default = "default_ca_use")]
     pub usage: String,
+    /// ACME CA: where and how to reach it (`[ca.acme]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acme: Option<AcmeCaConfig>,
+}
+
+/// `[ca.acme]`: an ACME (RFC 8555) CA for `system` certificates.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AcmeCaConfig {
+    /// The directory URL (`https://…/directory`).
+    pub directory_url: String,
+    /// PEM root of the ACME server's TLS certificate (relative to the home); absent: the
+    /// system trust store.
+    #[serde(default)]
+    pub tls_root: Option<PathBuf>,
+    /// Account contacts (`mailto:…`); some ACME servers require one.
+    #[serde(default)]
+    pub contact: Vec<String>,
+    /// Upper bound in seconds for one issuance (order, polling, download).
+    #[serde(default = "default_acme_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_acme_timeout() -> u64 {
+    90
 }
 
 fn default_ca_use() -> String {
@@ -325,6 +352,7 @@ mod tests {
             outbox: Some("outbox".into()),
             trust_anchors: vec!["ca/bsre.pem".into()],
             usage: "production".into(),
+            acme: None,
         });
         c.officer = Some(OfficerConfig {
             default_token: Some("pkcs11:token=officer-1".into()),
@@ -383,5 +411,31 @@ mod tests {
             std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[test]
+    fn an_acme_ca_section_round_trips_and_defaults_its_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        home.save_config(&sample()).unwrap();
+        let text = std::fs::read_to_string(home.config_path()).unwrap();
+        std::fs::write(
+            home.config_path(),
+            format!(
+                "{text}\n[ca]\nkind = \"acme\"\ntrust_anchors = [\"ca/acme-root.pem\"]\n\n\
+                 [ca.acme]\ndirectory_url = \"https://127.0.0.1:14000/dir\"\n\
+                 tls_root = \"ca/acme-tls.pem\"\n"
+            ),
+        )
+        .unwrap();
+        let c = home.load_config().unwrap();
+        let ca = c.ca.clone().unwrap();
+        assert_eq!(ca.kind, CaKind::Acme);
+        let acme = ca.acme.unwrap();
+        assert_eq!(acme.directory_url, "https://127.0.0.1:14000/dir");
+        assert_eq!(acme.tls_root, Some(PathBuf::from("ca/acme-tls.pem")));
+        assert_eq!(acme.timeout_seconds, 90);
+        home.save_config(&c).unwrap();
+        assert_eq!(home.load_config().unwrap(), c);
     }
 }

@@ -10,6 +10,7 @@
 //! (`crate::store::ca`), so issuing a certificate and recording it in the custody ledger commit
 //! together.
 
+pub mod acme;
 pub mod embedded;
 pub mod offline;
 
@@ -228,6 +229,8 @@ pub enum CaError {
     ImportNoMatchingCertificate { count: usize },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Acme(#[from] acme::AcmeError),
 }
 
 impl From<CsrError> for CaError {

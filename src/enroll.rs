@@ -37,7 +37,8 @@ use crate::domain::firmware::{
 use crate::domain::profile::CertificateTemplate;
 use crate::home::{CaConfig, CaKind, Config, Home};
 use crate::ports::token::{
-    CertificateObject, KeyAlgorithm, KeyHandleRef, TokenError, TokenProvider, TokenSession,
+    CertificateObject, KeyAlgorithm, KeyHandleRef, TokenError, TokenInfo, TokenProvider,
+    TokenSession,
 };
 use crate::receipt::{
     self, Agreement, ReceiptAgreement, ReceiptApplicant, ReceiptAttestation, ReceiptBody,
@@ -149,6 +150,22 @@ pub enum EnrolError {
     ReceiptNotInLedger { sha256: String },
     #[error("cannot read {path}: {reason}")]
     File { path: PathBuf, reason: String },
+    #[error("the token label must be 1 to 32 bytes: {label:?}")]
+    TokenLabel { label: String },
+    #[error(
+        "initialising token {serial} stopped at {stage} ({reason}); the token is {token_state}{}",
+        escrow.as_deref().map(|e| format!("; SO PIN escrow {e} recorded")).unwrap_or_default()
+    )]
+    InitIncomplete {
+        serial: String,
+        /// `set_pin` (holder PIN / escrow), `so_pin` (SO PIN change) or `record` (database).
+        stage: &'static str,
+        /// `reinitialised` (new label, factory SO PIN), `so_pin_unknown` (factory or the
+        /// escrowed one) or `initialised` (done on the token, not recorded).
+        token_state: &'static str,
+        escrow: Option<String>,
+        reason: String,
+    },
 }
 
 fn retries(left: Option<u32>, final_try: bool) -> String {
@@ -573,6 +590,48 @@ fn crash_point(step: &str) {
     }
 }
 
+/// The custodians' archive of the station (where SO PINs are escrowed).
+pub fn custodian_archive(station: &Station<'_>) -> Result<Archive, EnrolError> {
+    let recipients = archive::parse_recipients(&station.config().custodians.recipients)?;
+    Ok(Archive::new(station.home().archive_dir(), recipients))
+}
+
+/// The `set_pin` step's token work, shared by enrolment and `kustodi token init`: sets the
+/// holder's PIN with the current SO PIN, then escrows a fresh random SO PIN to the custodians
+/// and only then changes the token's SO PIN to it. `escrowed` runs with the archive name after
+/// the escrow and before the change (enrolment journals it there), so the new SO PIN can always
+/// be recovered by the custodians. Returns the archive name. The SO PIN is never returned.
+pub fn set_pin_and_escrow_so_pin(
+    provider: &Pkcs11Provider,
+    token_uri: &str,
+    current_so_pin: &Pin,
+    user_pin: &Pin,
+    archive: &Archive,
+    escrowed: impl FnOnce(&str) -> Result<(), EnrolError>,
+) -> Result<String, EnrolError> {
+    provider
+        .init_user_pin(token_uri, current_so_pin, user_pin)
+        .map_err(EnrolError::ApplicantPin)?;
+    let so = random_secret(16);
+    let name = archive.escrow(&Secret::new(so.expose().as_bytes().to_vec()))?;
+    escrowed(&name)?;
+    provider.change_so_pin(token_uri, current_so_pin, &so)?;
+    Ok(name)
+}
+
+/// The firmware profile (id) a token is recognised as.
+pub fn token_profile_id(info: &TokenInfo) -> Result<String, EnrolError> {
+    let set = profiles::embedded_profiles().map_err(|e| EnrolError::Profiles(format!("{e:?}")))?;
+    let matched = set.match_token(&TokenReport {
+        manufacturer: Some(info.manufacturer.clone()),
+        model: Some(info.model.clone()),
+        label: Some(info.label.clone()),
+        pkcs11_firmware: ck_version(&info.firmware_version),
+        ..Default::default()
+    });
+    Ok(matched.profile.id.clone())
+}
+
 /// Checks a new PIN against the token model's policy.
 pub fn check_new_pin(profile_id: &str, pin: &Pin) -> Result<(), EnrolError> {
     let set = profiles::embedded_profiles().map_err(|e| EnrolError::Profiles(format!("{e:?}")))?;
@@ -652,15 +711,7 @@ pub fn enroll(
         });
     }
     // The applicant's PIN is judged by the token model's rules before anything is recorded.
-    let set = profiles::embedded_profiles().map_err(|e| EnrolError::Profiles(format!("{e:?}")))?;
-    let matched = set.match_token(&TokenReport {
-        manufacturer: Some(info.manufacturer.clone()),
-        model: Some(info.model.clone()),
-        label: Some(info.label.clone()),
-        pkcs11_firmware: ck_version(&info.firmware_version),
-        ..Default::default()
-    });
-    check_new_pin(&matched.profile.id, ctx.applicant_pin)?;
+    check_new_pin(&token_profile_id(&info)?, ctx.applicant_pin)?;
     let data = SessionData {
         algorithm: algorithm.to_owned(),
         lang: lang.code().to_owned(),
@@ -1244,19 +1295,20 @@ impl Run<'_, '_, '_> {
     fn set_pin(&mut self) -> Result<(), EnrolError> {
         let uri = self.data.token_uri();
         let factory = self.factory_so_pin()?;
-        self.ctx
-            .provider
-            .init_user_pin(&uri, &factory, self.ctx.applicant_pin)
-            .map_err(EnrolError::ApplicantPin)?;
-        // The random SO PIN is escrowed (and the archive name journaled) before the token
-        // changes to it, so it can always be recovered by the custodians.
-        let so = random_secret(16);
-        let recipients = archive::parse_recipients(&self.station.config().custodians.recipients)?;
-        let name = Archive::new(self.station.home().archive_dir(), recipients)
-            .escrow(&Secret::new(so.expose().as_bytes().to_vec()))?;
-        self.data.so_pin_escrow = Some(name.clone());
-        self.before("set_pin")?;
-        self.ctx.provider.change_so_pin(&uri, &factory, &so)?;
+        let archive = custodian_archive(self.station)?;
+        let ctx = self.ctx;
+        // The archive name is journaled before the token changes to the new SO PIN.
+        let name = set_pin_and_escrow_so_pin(
+            ctx.provider,
+            &uri,
+            &factory,
+            ctx.applicant_pin,
+            &archive,
+            |name| {
+                self.data.so_pin_escrow = Some(name.to_owned());
+                self.before("set_pin")
+            },
+        )?;
         self.data.so_pin_rotated = true;
         let serial = self.data.token_serial.clone();
         let subject = self.token_subject();
@@ -1893,5 +1945,173 @@ pub fn create_sandbox_parts(
         officer_token_uri: officer_uri.to_string(),
         officer_id: SANDBOX_OFFICER_NIP.into(),
         officer_pin,
+    })
+}
+
+/// What `kustodi token init` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInitialised {
+    /// The token's URI after initialisation (new label).
+    pub uri: String,
+    pub serial: String,
+    pub label: String,
+    pub profile_id: String,
+    /// Archive name of the escrowed SO PIN.
+    pub so_pin_escrow: String,
+    /// Whether the token was unknown and registered as stock first.
+    pub registered: bool,
+}
+
+/// Initialises a stock token for a holder outside an enrolment, with enrolment's custody
+/// guarantees: only a `stock` token (or one unknown to the inventory, registered as stock
+/// first); the holder PIN checked against the token model's rules before anything changes;
+/// re-initialised with `current_so_pin` (objects cleared, new label); holder PIN set; a random
+/// SO PIN escrowed to the custodians and then set ([`set_pin_and_escrow_so_pin`]). The
+/// inventory row (`initialised`) and the `secret.escrowed` / `token.initialised` events are
+/// written in one unit of work after the token work. If the token work stops midway, what the
+/// token is left as is recorded (`token.init_failed`, and the escrow if the SO PIN change was
+/// attempted) and returned as [`EnrolError::InitIncomplete`]. No PIN is stored.
+pub fn init_stock_token(
+    station: &mut Station<'_>,
+    provider: &Pkcs11Provider,
+    token_uri: &str,
+    label: &str,
+    current_so_pin: &Pin,
+    holder_pin: &Pin,
+    actor: &str,
+) -> Result<TokenInitialised, EnrolError> {
+    if label.trim().is_empty() || label.len() > 32 {
+        return Err(EnrolError::TokenLabel {
+            label: label.to_owned(),
+        });
+    }
+    let info = provider.token_info(token_uri)?;
+    let existing = station.store().token(&info.serial)?;
+    if let Some(t) = &existing
+        && t.state != "stock"
+    {
+        return Err(EnrolError::TokenNotStock {
+            serial: t.serial.clone(),
+            state: t.state.clone(),
+        });
+    }
+    let profile_id = token_profile_id(&info)?;
+    check_new_pin(&profile_id, holder_pin)?;
+    let subject = format!("token:{}", info.serial);
+    let mut row = TokenRow {
+        serial: info.serial.clone(),
+        manufacturer: info.manufacturer.clone(),
+        model: info.model.clone(),
+        firmware: info.firmware_version.clone(),
+        profile_id: profile_id.clone(),
+        label: info.label.clone(),
+        state: "stock".into(),
+        holder_application_id: None,
+        updated_at: station.now(),
+    };
+    let registered = existing.is_none();
+    if registered {
+        station.write_as(|tx| {
+            tx.upsert_token(&row)?;
+            tx.append_event(
+                "token.stock_added",
+                &subject,
+                actor,
+                json!({"label": row.label, "manufacturer": row.manufacturer, "model": row.model,
+                       "firmware": row.firmware, "profile": row.profile_id,
+                       "source": "token init"}),
+            )?;
+            Ok::<_, EnrolError>(())
+        })?;
+    }
+    let archive = custodian_archive(station)?;
+    // Serial only: the label changes below.
+    let uri = Pkcs11Uri {
+        serial: Some(info.serial.clone()),
+        ..Default::default()
+    }
+    .to_string();
+    // Nothing has changed on the token if C_InitToken fails.
+    let new_uri = provider.init_token(&uri, current_so_pin, label)?;
+    let mut escrow: Option<String> = None;
+    let rotated = set_pin_and_escrow_so_pin(
+        provider,
+        &uri,
+        current_so_pin,
+        holder_pin,
+        &archive,
+        |name| {
+            escrow = Some(name.to_owned());
+            Ok(())
+        },
+    );
+    let record = |tx: &mut crate::store::UnitOfWork<'_>, escrow: Option<&str>| {
+        if let Some(name) = escrow {
+            tx.record_escrow(&info.serial, "so_pin", name)?;
+            tx.append_event(
+                "secret.escrowed",
+                &subject,
+                actor,
+                json!({"secret": "so_pin", "archive": name}),
+            )?;
+        }
+        Ok::<_, EnrolError>(())
+    };
+    row.label = label.to_owned();
+    if let Err(e) = rotated {
+        let (stage, token_state) = match &escrow {
+            None => ("set_pin", "reinitialised"),
+            Some(_) => ("so_pin", "so_pin_unknown"),
+        };
+        let reason = e.to_string();
+        station.write_as(|tx| {
+            record(tx, escrow.as_deref())?;
+            tx.upsert_token(&row)?;
+            tx.append_event(
+                "token.init_failed",
+                &subject,
+                actor,
+                json!({"label": label, "stage": stage, "token_state": token_state,
+                       "so_pin_escrow": escrow, "reason": reason}),
+            )?;
+            Ok::<_, EnrolError>(())
+        })?;
+        return Err(EnrolError::InitIncomplete {
+            serial: info.serial,
+            stage,
+            token_state,
+            escrow,
+            reason,
+        });
+    }
+    let name = escrow.clone().unwrap_or_default();
+    row.state = "initialised".into();
+    station
+        .write_as(|tx| {
+            record(tx, Some(&name))?;
+            tx.upsert_token(&row)?;
+            tx.append_event(
+                "token.initialised",
+                &subject,
+                actor,
+                json!({"label": label, "profile": profile_id, "model": row.model,
+                       "firmware": row.firmware, "so_pin_escrow": name}),
+            )?;
+            Ok::<_, EnrolError>(())
+        })
+        .map_err(|e| EnrolError::InitIncomplete {
+            serial: info.serial.clone(),
+            stage: "record",
+            token_state: "initialised",
+            escrow: escrow.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(TokenInitialised {
+        uri: new_uri,
+        serial: info.serial,
+        label: label.to_owned(),
+        profile_id,
+        so_pin_escrow: name,
+        registered,
     })
 }

@@ -380,6 +380,26 @@ pub enum TokenCmd {
     /// Every token visible through the PKCS#11 modules, with its profile and the verdict per
     /// algorithm, and the PC/SC card readers.
     List(TokenList),
+    /// Initialise a token from stock for a holder outside an enrolment: new label, the
+    /// holder's PIN, a random SO PIN escrowed to the custodians.
+    Init(TokenInit),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenInit {
+    /// PKCS#11 URI of the stock token.
+    pub uri: String,
+    /// New token label (1 to 32 bytes).
+    #[arg(long)]
+    pub label: String,
+    /// Read the holder's PIN from standard input (one line, after the SO PIN line if
+    /// --so-pin-stdin is also given) instead of asking twice on the terminal.
+    #[arg(long)]
+    pub pin_stdin: bool,
+    /// Read the token's current SO PIN from the first line of standard input instead of the
+    /// terminal (sandbox stations use the sandbox factory SO PIN unless this is given).
+    #[arg(long)]
+    pub so_pin_stdin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -140,6 +140,28 @@ pub fn enrol_error(e: EnrolError) -> CliError {
             .arg("path", path.display())
             .arg("reason", reason)
             .hint("hint-io"),
+        E::TokenLabel { label } => refused("token.label", "err-token-label")
+            .arg("label", label)
+            .hint("hint-token-label"),
+        E::InitIncomplete {
+            serial,
+            stage,
+            token_state,
+            escrow,
+            reason,
+        } => failed(
+            "token.init_incomplete",
+            match token_state {
+                "reinitialised" => "err-token-init-reinitialised",
+                "so_pin_unknown" => "err-token-init-so-pin-unknown",
+                _ => "err-token-init-unrecorded",
+            },
+        )
+        .arg("serial", serial)
+        .arg("stage", stage)
+        .arg("escrow", escrow.unwrap_or_else(|| "-".into()))
+        .arg("reason", reason)
+        .hint("hint-token-init-incomplete"),
     }
 }
 
@@ -150,12 +172,12 @@ fn pin_input_error(e: impl std::fmt::Display) -> CliError {
 }
 
 /// PINs read once per run: stdin lines, or TTY prompts.
-struct PinReader {
-    stdin: bool,
+pub(super) struct PinReader {
+    pub(super) stdin: bool,
 }
 
 impl PinReader {
-    fn line(&self) -> Result<Pin, CliError> {
+    pub(super) fn line(&self) -> Result<Pin, CliError> {
         let mut line = zeroize::Zeroizing::new(String::new());
         std::io::stdin()
             .lock()
@@ -168,14 +190,14 @@ impl PinReader {
         Ok(Pin::from_string(text))
     }
 
-    fn prompt(&self, out: &Out, id: &str) -> Result<Pin, CliError> {
+    pub(super) fn prompt(&self, out: &Out, id: &str) -> Result<Pin, CliError> {
         rpassword::prompt_password(format!("{} ", out.t(id, &[])))
             .map(Pin::from_string)
             .map_err(pin_input_error)
     }
 
     /// The applicant's new PIN: twice on a terminal (asked again on a mismatch), once on stdin.
-    fn new_applicant_pin(&self, out: &Out) -> Result<Pin, CliError> {
+    pub(super) fn new_applicant_pin(&self, out: &Out) -> Result<Pin, CliError> {
         if self.stdin {
             return self.line();
         }
@@ -207,7 +229,7 @@ impl PinReader {
     }
 }
 
-fn provider(station: &Station<'_>) -> Result<Pkcs11Provider, CliError> {
+pub(super) fn provider(station: &Station<'_>) -> Result<Pkcs11Provider, CliError> {
     let module = load_module(station.home(), station.config())
         .map_err(|e| enrol_error(EnrolError::Token(e)))?;
     Ok(Pkcs11Provider::new(vec![module]))
@@ -238,7 +260,7 @@ fn sign_in(
     Officer::sign_in(provider, &uri, &key_label, pin, &anchors, station.now()).map_err(enrol_error)
 }
 
-fn factory_so_pin(config: &Config) -> Option<Pin> {
+pub(super) fn factory_so_pin(config: &Config) -> Option<Pin> {
     config
         .station
         .sandbox

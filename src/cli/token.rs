@@ -16,7 +16,10 @@ use kustodi::token::report::{TokenAssessment, assess, token_report};
 use kustodi::token::softhsm;
 use serde_json::{Value, json};
 
-use super::args::{Cli, TokenCmd, TokenList};
+use kustodi::enroll::{EnrolError, init_stock_token};
+
+use super::args::{Cli, TokenCmd, TokenInit, TokenList};
+use super::enroll::{PinReader, enrol_error, factory_so_pin, provider};
 use super::errors::from_service;
 use super::output::{CliError, Exit, Out};
 
@@ -29,7 +32,63 @@ const WIDTH: usize = 80;
 pub fn run(cli: &Cli, out: &Out, cmd: &TokenCmd) -> Result<Exit, CliError> {
     match cmd {
         TokenCmd::List(args) => list(cli, out, args),
+        TokenCmd::Init(args) => init(cli, out, args),
     }
+}
+
+/// `kustodi token init`: a stock token initialised for a holder (see
+/// [`kustodi::enroll::init_stock_token`]). PINs are read here and never stored or printed.
+fn init(cli: &Cli, out: &Out, args: &TokenInit) -> Result<Exit, CliError> {
+    let mut station = super::open_station(cli)?;
+    // The SO PIN line comes first on stdin, then the holder's PIN.
+    let so_reader = PinReader {
+        stdin: args.so_pin_stdin,
+    };
+    let so_pin = match (args.so_pin_stdin, factory_so_pin(station.config())) {
+        (false, Some(factory)) => factory,
+        (true, _) => so_reader.line()?,
+        (false, None) => so_reader.prompt(out, "token-init-prompt-so-pin")?,
+    };
+    let holder_pin = PinReader {
+        stdin: args.pin_stdin,
+    }
+    .new_applicant_pin(out)?;
+    let provider = provider(&station)?;
+    let done = init_stock_token(
+        &mut station,
+        &provider,
+        &args.uri,
+        &args.label,
+        &so_pin,
+        &holder_pin,
+        &super::actor(cli),
+    )
+    .map_err(|e| match e {
+        EnrolError::TokenNotStock { serial, state } => {
+            CliError::refused("token.not_stock", "err-token-init-not-stock")
+                .arg("serial", serial)
+                .arg("state", state)
+                .hint("hint-token-init-not-stock")
+        }
+        other => enrol_error(other),
+    })?;
+    out.json(
+        &json!({"uri": done.uri, "label": done.label, "serial": done.serial,
+                     "state": "initialised"}),
+    );
+    if done.registered {
+        out.say("token-init-registered", &[("serial", &done.serial)]);
+    }
+    out.say(
+        "token-init-done",
+        &[
+            ("serial", &done.serial),
+            ("label", &done.label),
+            ("escrow", &done.so_pin_escrow),
+        ],
+    );
+    out.line(&done.uri);
+    Ok(Exit::Ok)
 }
 
 /// The modules to look in: config `[tokens] modules`, or by default the station key's module

@@ -47,3 +47,15 @@ token-reader-empty = no card
 token-pcscd-absent = The smart-card service (pcscd) is not running: readers and cards cannot be listed. PKCS#11 tokens that do not need it (SoftHSM2) are still shown.
 token-readers-failed = Card readers cannot be listed: { $reason }
 token-summary = { $count } token(s) through { $modules } module(s).
+
+token-init-prompt-so-pin = Current SO PIN of the token:
+token-init-registered = Token { $serial } was not in the inventory: registered as stock.
+token-init-done = Token { $serial } initialised with label { $label }. The new SO PIN is escrowed to the custodians ({ $escrow }).
+err-token-label = The token label must be 1 to 32 bytes: { $label }
+hint-token-label = Choose a shorter label, for example the holder's name abbreviated.
+err-token-init-not-stock = Token { $serial } is recorded as { $state }; only a token from stock can be initialised.
+hint-token-init-not-stock = This token was already prepared or issued; take a new token from stock. The token was not changed.
+err-token-init-reinitialised = Initialising token { $serial } stopped at step { $stage } ({ $reason }): the token was cleared and has its new label, its SO PIN is still the factory SO PIN, the holder PIN may not be set.
+err-token-init-so-pin-unknown = Initialising token { $serial } stopped while changing the SO PIN ({ $reason }): the token's SO PIN is either the old one or the new one escrowed as { $escrow } (the escrow is recorded).
+err-token-init-unrecorded = Token { $serial } was initialised but could not be recorded ({ $reason }). Its new SO PIN is escrowed as { $escrow }.
+hint-token-init-incomplete = Keep the token apart and contact the custodians before using it again; see `kustodi ledger events`.

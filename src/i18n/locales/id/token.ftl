@@ -47,3 +47,15 @@ token-reader-empty = tidak ada kartu
 token-pcscd-absent = Layanan kartu pintar (pcscd) tidak berjalan: pembaca dan kartu tidak dapat ditampilkan. Token PKCS#11 yang tidak memerlukannya (SoftHSM2) tetap ditampilkan.
 token-readers-failed = Pembaca kartu tidak dapat ditampilkan: { $reason }
 token-summary = { $count } token melalui { $modules } modul.
+
+token-init-prompt-so-pin = PIN SO token saat ini:
+token-init-registered = Token { $serial } belum tercatat di inventaris: didaftarkan sebagai stok.
+token-init-done = Token { $serial } diinisialisasi dengan label { $label }. PIN SO baru dititipkan ke kustodian ({ $escrow }).
+err-token-label = Label token harus 1 sampai 32 byte: { $label }
+hint-token-label = Pilih label yang lebih pendek, misalnya nama pemegang yang disingkat.
+err-token-init-not-stock = Token { $serial } tercatat berstatus { $state }; hanya token dari stok yang dapat diinisialisasi.
+hint-token-init-not-stock = Token ini sudah disiapkan atau diterbitkan; ambil token baru dari stok. Token tidak diubah.
+err-token-init-reinitialised = Inisialisasi token { $serial } berhenti pada tahap { $stage } ({ $reason }): token sudah dikosongkan dan berlabel baru, PIN SO masih PIN SO pabrik, PIN pemegang belum tentu diatur.
+err-token-init-so-pin-unknown = Inisialisasi token { $serial } berhenti saat mengganti PIN SO ({ $reason }): PIN SO token adalah PIN SO lama atau PIN SO baru yang dititipkan { $escrow } (titipan sudah dicatat).
+err-token-init-unrecorded = Token { $serial } sudah diinisialisasi tetapi tidak dapat dicatat ({ $reason }). PIN SO barunya dititipkan sebagai { $escrow }.
+hint-token-init-incomplete = Simpan token terpisah dan hubungi kustodian sebelum memakainya lagi; lihat `kustodi ledger events`.

@@ -615,3 +615,22 @@ fn a_command_without_a_home_says_how_to_make_one() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kustodi sandbox init"), "{err}");
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_is_not_a_panic() {
+    // Regression: `kustodi … | head -1` panicked in println! ("failed printing to stdout").
+    let sb = Sandbox::new();
+    for f in ["individual.json", "position.json", "system.json"] {
+        sb.submit(f);
+    }
+    let mut child = sb
+        .cmd(&["ledger", "events", "--limit", "1000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is written
+    let out = child.wait_with_output().unwrap();
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

@@ -28,7 +28,7 @@ impl Out {
     /// Prints a line of text (text mode only).
     pub fn line(&self, text: impl AsRef<str>) {
         if !self.json {
-            println!("{}", text.as_ref());
+            emit(text.as_ref());
         }
     }
 
@@ -40,10 +40,7 @@ impl Out {
     /// Prints a JSON value (JSON mode only).
     pub fn json(&self, value: &Value) {
         if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
-            );
+            emit(&serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into()));
         }
     }
 
@@ -75,4 +72,13 @@ impl Out {
             }
         }
     }
+}
+
+/// Writes a line to standard output. A reader that went away (`kustodi token list | head`)
+/// is not an error of ours: the rest of the output is dropped instead of panicking like
+/// `println!` does on a broken pipe.
+fn emit(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }

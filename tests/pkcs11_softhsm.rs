@@ -10,11 +10,10 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::Instant;
 
-use der::{Decode, Encode, EncodePem};
+use der::{Decode, EncodePem};
 use kustodi::ports::signer::{CheckpointSigner, SignError};
 use kustodi::ports::token::{
-    CertificateObject, HashAlgorithm, KeyAlgorithm, KeyHandleRef, SignInput, TokenError,
-    TokenProvider, TokenSession,
+    HashAlgorithm, KeyAlgorithm, KeyHandleRef, SignInput, TokenError, TokenProvider, TokenSession,
 };
 use kustodi::token::readers::{ReaderError, ReaderWatch, list_readers};
 use kustodi::token::softhsm::init_blank_token;
@@ -397,47 +396,12 @@ fn imported_key_is_reported_unsafe() {
     assert_eq!(safety.first_violation(), Some("CKA_LOCAL"));
 }
 
-fn self_signed_cert(dir: &Path) -> CertificateObject {
-    let (ok, text) = openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "k.pem",
-            "-subj",
-            "/CN=Siti Aminah/O=Pemerintah Kabupaten Bekasi/C=ID",
-            "-days",
-            "1",
-            "-outform",
-            "DER",
-            "-out",
-            "c.der",
-        ],
-        dir,
-    );
-    assert!(ok, "{text}");
-    let der = std::fs::read(dir.join("c.der")).unwrap();
-    let cert = x509_cert::Certificate::from_der(&der).unwrap();
-    let tbs = cert.tbs_certificate();
-    CertificateObject {
-        subject_der: tbs.subject().to_der().unwrap(),
-        issuer_der: tbs.issuer().to_der().unwrap(),
-        serial_der: tbs.serial_number().to_der().unwrap(),
-        der,
-    }
-}
-
 #[test]
 fn certificate_written_is_found_again_by_uri_in_a_new_session() {
     softhsm();
     let (_, uri) = support::ready_token("cert");
     let dir = tempfile::tempdir().unwrap();
-    let cert = self_signed_cert(dir.path());
+    let cert = conformance::sample_certificate(dir.path());
     let cert_uri = {
         let s = logged_in_session(&uri);
         let key = s
@@ -477,7 +441,7 @@ fn half_made_key_pair_is_deleted_with_its_certificate() {
     softhsm();
     let (_, uri) = support::ready_token("halfmade");
     let dir = tempfile::tempdir().unwrap();
-    let cert = self_signed_cert(dir.path());
+    let cert = conformance::sample_certificate(dir.path());
     let s = logged_in_session(&uri);
     let key = s.generate_key_pair(KeyAlgorithm::P256, "setengah").unwrap();
     let keep = s.generate_key_pair(KeyAlgorithm::P256, "tetap").unwrap();

@@ -63,6 +63,44 @@ impl Text {
             .collect();
         msg.text(&self.id, &args)
     }
+
+    /// Like [`Text::render`], with every path-like argument longer than `max` columns shortened
+    /// to its last components (`…/applications/x.json`), for the few lines of the notice area:
+    /// a long checkout path must not push the file name, or the rest of the message, out of it.
+    pub fn render_compact(&self, msg: &Messages, max: usize) -> String {
+        let short: Vec<(String, String)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (k.clone(), shorten_path(v, max)))
+            .collect();
+        let args: Vec<(&str, &str)> = short
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        msg.text(&self.id, &args)
+    }
+}
+
+/// `path` itself when it fits in `max` columns or is not a path; else `…/` and as many of its
+/// last components as fit (at least the file name).
+pub fn shorten_path(path: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if path.width() <= max || !path.contains('/') {
+        return path.to_owned();
+    }
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let mut kept: Vec<&str> = vec![];
+    let mut width = 2; // "…/"
+    for part in parts.iter().rev() {
+        let add = part.width() + usize::from(!kept.is_empty());
+        if !kept.is_empty() && width + add > max {
+            break;
+        }
+        kept.push(part);
+        width += add;
+    }
+    kept.reverse();
+    format!("…/{}", kept.join("/"))
 }
 
 /// The message of a [`UserError`] as a [`Text`].
@@ -99,5 +137,27 @@ pub fn problem_text(p: &Problem) -> Text {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_path;
+
+    #[test]
+    fn a_short_path_or_plain_text_is_left_alone() {
+        assert_eq!(shorten_path("/a/b.json", 40), "/a/b.json");
+        assert_eq!(shorten_path(&"x".repeat(80), 10), "x".repeat(80));
+    }
+
+    #[test]
+    fn a_long_path_keeps_its_last_components_within_the_width() {
+        let p = "/check/work/main/tui/../tests/data/applications/no-such-file.json";
+        assert_eq!(shorten_path(p, 40), "…/data/applications/no-such-file.json");
+        assert_eq!(
+            shorten_path(p, 10),
+            "…/no-such-file.json",
+            "the file name always"
+        );
     }
 }

@@ -272,6 +272,21 @@ fn a_missing_file_is_an_error_with_a_hint_not_a_crash() {
 }
 
 #[test]
+fn regression_ci_stop7_a_long_path_in_an_error_keeps_the_file_name_and_the_hint_in_view() {
+    let mut d = Desk::new(Lang::En);
+    let deep = "a-checkout-folder-with-a-rather-long-name/".repeat(4);
+    let path = std::env::temp_dir().join(deep).join("no-such-file.json");
+    d.key(KeyCode::Char('n'));
+    d.keys(path.to_str().unwrap());
+    d.key(KeyCode::Enter);
+    let screen = d.screen_flowed();
+    let unbroken: String = screen.split_whitespace().collect();
+    assert!(unbroken.contains("/no-such-file.json"), "{screen}");
+    assert!(screen.contains("does not exist"), "{screen}");
+    assert!(screen.contains("What to do"), "{screen}");
+}
+
+#[test]
 fn rejecting_needs_a_reason_of_the_domain_s_length_and_then_succeeds() {
     let mut d = Desk::new(Lang::En);
     d.submit_example("individual.json");

@@ -163,7 +163,7 @@ impl View<'_> {
                 Tone::Success => ("✓ ", green().add_modifier(Modifier::BOLD)),
                 Tone::Error => ("✗ ", red()),
             };
-            let text = format!("{mark}{}", n.text.render(self.msg));
+            let text = format!("{mark}{}", n.text.render_compact(self.msg, w / 2));
             let hint = n.error.as_ref().and_then(|e| hint_text(e, self.msg));
             let room = area.height as usize - usize::from(hint.is_some());
             for l in wrap(&text, w, room) {

@@ -531,6 +531,21 @@ impl Officer {
         sha256_hex(&self.certificate_der)
     }
 
+    /// The officer's certificate (as read from their token at sign-in).
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// A signer over the officer's token key (for documents the officer signs).
+    pub fn signer(&self) -> Result<TokenSigner<'_>, EnrolError> {
+        Ok(TokenSigner::new(&self.session, self.key.clone())?)
+    }
+
+    /// The serial of the officer's own token.
+    pub fn token_serial(&self) -> Result<String, EnrolError> {
+        Ok(self.session.token_info()?.serial)
+    }
+
     pub fn actor(&self) -> String {
         format!("officer:{}", self.id)
     }
@@ -1786,7 +1801,7 @@ pub const SANDBOX_OFFICER_NAME: &str = "Petugas Sandbox 1";
 pub const SANDBOX_OFFICER_TOKEN: &str = "officer-1";
 pub const SANDBOX_CA_TOKEN: &str = "kustodi-ca";
 
-fn new_token_with_key(
+pub(crate) fn new_token_with_key(
     provider: &Pkcs11Provider,
     label: &str,
     user_pin: &Pin,

@@ -50,6 +50,9 @@ pub struct Config {
     /// PKCS#11 modules to look for tokens in (`kustodi token list`).
     #[serde(default, skip_serializing_if = "TokensConfig::is_default")]
     pub tokens: TokensConfig,
+    /// Renewal and revocation policy (`[lifecycle]`).
+    #[serde(default, skip_serializing_if = "LifecycleConfig::is_default")]
+    pub lifecycle: LifecycleConfig,
 }
 
 /// Which CA issues: the station's own (key on a PKCS#11 token), an offline CA (BSrE), or an
@@ -196,6 +199,48 @@ impl TokensConfig {
     }
 }
 
+/// What a renewal does with the certificate it replaces (Pasal 15).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OldCertificatePolicy {
+    /// Revoked at the CA (reason `superseded`) when the new one is installed.
+    #[default]
+    Revoke,
+    /// Left valid until it expires.
+    Expire,
+}
+
+/// `[lifecycle]`: renewal and revocation policy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleConfig {
+    /// What a renewal does with the old certificate.
+    #[serde(default)]
+    pub renewal_old_certificate: OldCertificatePolicy,
+    /// Days from a CRL's thisUpdate to its nextUpdate (embedded CA).
+    #[serde(default = "default_crl_days")]
+    pub crl_next_update_days: u32,
+}
+
+fn default_crl_days() -> u32 {
+    7
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        Self {
+            renewal_old_certificate: OldCertificatePolicy::Revoke,
+            crl_next_update_days: default_crl_days(),
+        }
+    }
+}
+
+impl LifecycleConfig {
+    pub fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
 /// A station home folder.
 #[derive(Debug, Clone)]
 pub struct Home {
@@ -327,6 +372,7 @@ mod tests {
             ca: None,
             officer: None,
             tokens: TokensConfig::default(),
+            lifecycle: LifecycleConfig::default(),
         }
     }
 

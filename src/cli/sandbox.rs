@@ -209,6 +209,7 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
         ca: None,
         officer: None,
         tokens: Default::default(),
+        lifecycle: Default::default(),
     };
     for (name, bytes) in EXAMPLES {
         let path = root.join("examples").join(name);

@@ -1,6 +1,7 @@
 //! The regulation's rules as pure code: no I/O, no hardware, network or storage crates.
 
 pub mod application;
+pub mod audit;
 pub mod firmware;
 pub mod identity;
 pub mod incident;
@@ -9,6 +10,7 @@ pub mod ledger;
 pub mod problem;
 pub mod profile;
 pub mod report;
+pub mod revocation;
 pub mod roca;
 
 #[cfg(test)]

@@ -30,7 +30,10 @@ pub use body::{
     certificate_sha256, nik_binding, spki_sha256, to_canonical_json,
 };
 pub use render::{group_hex, render_text};
-pub use signed::{SigningTimes, VerifiedReceipt, build_receipt, receipt_sha256, verify_receipt};
+pub use signed::{
+    SigningTimes, VerifiedDocument, VerifiedReceipt, build_receipt, build_signed_document,
+    receipt_sha256, verify_receipt, verify_signed_document,
+};
 
 /// Why a receipt could not be built, parsed or trusted.
 #[derive(Debug, thiserror::Error)]
@@ -56,9 +59,9 @@ pub enum ReceiptError {
     /// A signing time lies after the verification time (beyond the allowed clock skew).
     #[error("{signer} claims a signing time {at} in the future")]
     SigningTimeInFuture { signer: String, at: String },
-    /// A receipt has exactly two signers: the officer and the applicant.
-    #[error("a receipt has exactly two signers, found {found}")]
-    WrongSignerCount { found: usize },
+    /// A receipt has exactly two signers (the officer and the applicant); an audit report one.
+    #[error("the signed document must have {expected} signer(s), found {found}")]
+    WrongSignerCount { expected: usize, found: usize },
     /// Both signer infos use the same certificate.
     #[error("both signatures are made with the same certificate ({signer})")]
     DuplicateSigner { signer: String },

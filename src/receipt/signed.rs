@@ -105,30 +105,65 @@ where
             signer: subject_of(officer.1),
         });
     }
-    let eci = EncapsulatedContentInfo {
-        econtent_type: rfc5911::ID_DATA,
-        econtent: Some(Any::new(Tag::OctetString, body.to_vec()).map_err(enc)?),
-    };
+    let eci = attached(body)?;
     let time = signing_time_attribute(signing_time)?;
     let officer_info = signer_info::<O, OSig>(&eci, officer.0, officer.1, &time)?;
     let applicant_info = signer_info::<A, ASig>(&eci, applicant.0, applicant.1, &time)?;
+    assemble(
+        eci,
+        vec![officer.1.clone(), applicant.1.clone()],
+        vec![officer_info, applicant_info],
+    )
+}
 
+/// A document signed by **one** signer, in the receipt's CMS form (attached body, SHA-256,
+/// content-type / message-digest / signing-time signed): the custody-audit report.
+/// `openssl cms -verify -binary -inform DER -CAfile ca.pem` verifies it; so does
+/// [`verify_signed_document`].
+pub fn build_signed_document<S, Sig>(
+    body: &[u8],
+    signer: (&S, &Certificate),
+    signing_time: OffsetDateTime,
+) -> Result<Vec<u8>, ReceiptError>
+where
+    S: Keypair + DynSignatureAlgorithmIdentifier + Signer<Sig>,
+    S::VerifyingKey: EncodePublicKey,
+    Sig: SignatureBitStringEncoding,
+{
+    let eci = attached(body)?;
+    let time = signing_time_attribute(signing_time)?;
+    let info = signer_info::<S, Sig>(&eci, signer.0, signer.1, &time)?;
+    assemble(eci, vec![signer.1.clone()], vec![info])
+}
+
+fn attached(body: &[u8]) -> Result<EncapsulatedContentInfo, ReceiptError> {
+    Ok(EncapsulatedContentInfo {
+        econtent_type: rfc5911::ID_DATA,
+        econtent: Some(Any::new(Tag::OctetString, body.to_vec()).map_err(enc)?),
+    })
+}
+
+fn assemble(
+    eci: EncapsulatedContentInfo,
+    certs: Vec<Certificate>,
+    infos: Vec<SignerInfo>,
+) -> Result<Vec<u8>, ReceiptError> {
     let signed_data = SignedData {
         // issuerAndSerialNumber signers, id-data, X.509 certificates only: RFC 5652 § 5.1 says 1.
         version: CmsVersion::V1,
         digest_algorithms: SetOfVec::try_from(vec![sha256_alg()]).map_err(enc)?,
         encap_content_info: eci,
         certificates: Some(CertificateSet(
-            SetOfVec::try_from(vec![
-                CertificateChoices::Certificate(officer.1.clone()),
-                CertificateChoices::Certificate(applicant.1.clone()),
-            ])
+            SetOfVec::try_from(
+                certs
+                    .into_iter()
+                    .map(CertificateChoices::Certificate)
+                    .collect::<Vec<_>>(),
+            )
             .map_err(enc)?,
         )),
         crls: None,
-        signer_infos: SignerInfos(
-            SetOfVec::try_from(vec![officer_info, applicant_info]).map_err(enc)?,
-        ),
+        signer_infos: SignerInfos(SetOfVec::try_from(infos).map_err(enc)?),
     };
     let content_info = ContentInfo {
         content_type: rfc5911::ID_SIGNED_DATA,
@@ -244,6 +279,51 @@ pub fn verify_receipt(
     trust_anchors: &[Certificate],
     now: OffsetDateTime,
 ) -> Result<VerifiedReceipt, ReceiptError> {
+    let (body_bytes, verified) = verify_signed_data(der, trust_anchors, now, 2)?;
+    if verified[0].0 == verified[1].0 {
+        return Err(ReceiptError::DuplicateSigner {
+            signer: subject_of(&verified[0].0),
+        });
+    }
+    verify_receipt_body(der, body_bytes, verified)
+}
+
+/// A document of [`build_signed_document`] that verified: its body, signer and signing time.
+#[derive(Debug, Clone)]
+pub struct VerifiedDocument {
+    pub body_bytes: Vec<u8>,
+    pub signer_cert: Certificate,
+    pub signing_time: OffsetDateTime,
+    /// Lowercase hex SHA-256 of the DER.
+    pub sha256: String,
+}
+
+/// Verifies a one-signer document: its signature over the attached body, the signer's
+/// certificate against `trust_anchors` at the signing time, and the signing time.
+pub fn verify_signed_document(
+    der: &[u8],
+    trust_anchors: &[Certificate],
+    now: OffsetDateTime,
+) -> Result<VerifiedDocument, ReceiptError> {
+    let (body_bytes, mut verified) = verify_signed_data(der, trust_anchors, now, 1)?;
+    let (signer_cert, signing_time) = verified.remove(0);
+    Ok(VerifiedDocument {
+        body_bytes,
+        signer_cert,
+        signing_time,
+        sha256: receipt_sha256(der),
+    })
+}
+
+/// Signed data with exactly `expected_signers` signers, each checked; returns the body and
+/// each signer's certificate with its signing time.
+#[allow(clippy::type_complexity)]
+fn verify_signed_data(
+    der: &[u8],
+    trust_anchors: &[Certificate],
+    now: OffsetDateTime,
+    expected_signers: usize,
+) -> Result<(Vec<u8>, Vec<(Certificate, OffsetDateTime)>), ReceiptError> {
     let content_info = ContentInfo::from_der(der).map_err(malformed)?;
     if content_info.content_type != rfc5911::ID_SIGNED_DATA {
         return Err(malformed("content type is not id-signedData"));
@@ -275,14 +355,15 @@ pub fn verify_receipt(
         .collect();
 
     let signers = raw_signers(der)?;
-    if signers.len() != 2 {
+    if signers.len() != expected_signers {
         return Err(ReceiptError::WrongSignerCount {
+            expected: expected_signers,
             found: signers.len(),
         });
     }
     let now_limit = SystemTime::from(now) + CLOCK_SKEW;
 
-    let mut verified: Vec<(Certificate, OffsetDateTime)> = Vec::with_capacity(2);
+    let mut verified: Vec<(Certificate, OffsetDateTime)> = Vec::with_capacity(expected_signers);
     for (index, raw) in signers.iter().enumerate() {
         let info = &raw.info;
         let cert = find_certificate(&certs, &info.sid).ok_or_else(|| {
@@ -344,12 +425,14 @@ pub fn verify_receipt(
         }
         verified.push((cert.clone(), to_offset(signing_time)));
     }
-    if verified[0].0 == verified[1].0 {
-        return Err(ReceiptError::DuplicateSigner {
-            signer: subject_of(&verified[0].0),
-        });
-    }
+    Ok((body_bytes, verified))
+}
 
+fn verify_receipt_body(
+    der: &[u8],
+    body_bytes: Vec<u8>,
+    verified: Vec<(Certificate, OffsetDateTime)>,
+) -> Result<VerifiedReceipt, ReceiptError> {
     let body = ReceiptBody::from_canonical_bytes(&body_bytes)?;
     let mut officer = None;
     let mut applicant = None;

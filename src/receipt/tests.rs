@@ -359,7 +359,10 @@ fn one_signer_only_is_a_wrong_signer_count() {
     sd.signer_infos = SignerInfos::try_from(infos).unwrap();
     assert!(matches!(
         w.verify(&reencode(&sd)),
-        Err(ReceiptError::WrongSignerCount { found: 1 })
+        Err(ReceiptError::WrongSignerCount {
+            expected: 2,
+            found: 1
+        })
     ));
 }
 

@@ -6,6 +6,7 @@
 
 pub mod ca;
 pub mod enrolment;
+pub mod lifecycle;
 pub mod reports;
 pub mod sqlite;
 

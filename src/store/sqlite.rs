@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "002_ca", include_str!("schema/002_ca.sql")),
     (3, "003_enrolment", include_str!("schema/003_enrolment.sql")),
     (4, "004_reports", include_str!("schema/004_reports.sql")),
+    (5, "005_lifecycle", include_str!("schema/005_lifecycle.sql")),
 ];
 
 /// The schema version this code writes and understands.

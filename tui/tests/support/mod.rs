@@ -81,6 +81,7 @@ pub fn make_home(dir: &Path) -> Home {
         ca: None,
         officer: None,
         tokens: Default::default(),
+        lifecycle: Default::default(),
     };
     let mut store = SqliteStore::open(home.db_path()).expect("store");
     store

@@ -15,6 +15,7 @@ pub mod enroll;
 pub mod errors;
 pub mod home;
 pub mod i18n;
+pub mod lifecycle;
 pub mod ports;
 pub mod receipt;
 pub mod reports;

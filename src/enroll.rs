@@ -66,6 +66,7 @@ pub const STEPS: &[&str] = &[
     "certcheck",
     "install",
     "receipt",
+    "supersede",
     "finish",
 ];
 
@@ -150,6 +151,12 @@ pub enum EnrolError {
     ReceiptNotInLedger { sha256: String },
     #[error("cannot read {path}: {reason}")]
     File { path: PathBuf, reason: String },
+    #[error("the renewed certificate's predecessor could not be revoked: {0}")]
+    Supersede(String),
+    #[error("certificate {serial} is {status}; only an active certificate can be renewed")]
+    NotRenewable { serial: String, status: String },
+    #[error("officer {officer} may not renew or issue their own certificate")]
+    OwnCertificate { officer: String },
     #[error("the token label must be 1 to 32 bytes: {label:?}")]
     TokenLabel { label: String },
     #[error(
@@ -244,6 +251,12 @@ pub struct SessionData {
     pub receipt_id: Option<String>,
     #[serde(default)]
     pub receipt_sha256: Option<String>,
+    /// A renewal (Pasal 15): the serial of the certificate it replaces.
+    #[serde(default)]
+    pub renewal_of: Option<String>,
+    /// A renewal on the holder's own token (no initialisation, the holder's PIN kept).
+    #[serde(default)]
+    pub same_token: bool,
 }
 
 impl SessionData {
@@ -774,6 +787,117 @@ pub fn enroll(
     run.run_from(0)
 }
 
+/// Starts a renewal (Pasal 15) of an active holder certificate: a new key on the holder's own
+/// token (`token_uri` names it; the holder types their PIN) or on a stock token (the holder
+/// sets a new PIN, as in an enrolment), a new certificate from the CA, its own receipt
+/// (`renews` names the old certificate), and the old certificate revoked as `superseded` or
+/// left to expire, as `[lifecycle] renewal_old_certificate` says. Journaled like an enrolment.
+pub fn renew(
+    station: &mut Station<'_>,
+    ctx: &Context<'_>,
+    certificate_serial: &str,
+    token_uri: &str,
+    algorithm: &str,
+    lang: receipt::Lang,
+) -> Result<Outcome, EnrolError> {
+    let (_, key_alg) = parse_algorithm(algorithm)?;
+    let old = station.store().holder_certificate(certificate_serial)?;
+    let status = station
+        .store()
+        .certificate_status(&old.serial)?
+        .unwrap_or_default();
+    if status != "active" {
+        return Err(EnrolError::NotRenewable {
+            serial: old.serial,
+            status,
+        });
+    }
+    let app = station.store().get_application(&old.application_id)?;
+    if app.status != ApplicationStatus::Issued.as_str() {
+        return Err(EnrolError::NotApproved {
+            id: app.id,
+            status: app.status,
+        });
+    }
+    let form = station.form_of(&app)?;
+    if let Err(crate::domain::inventory::InventoryError::OwnToken { officer }) =
+        crate::domain::inventory::check_not_own_token(
+            &ctx.officer.id,
+            form.applicant.nip.as_deref(),
+        )
+    {
+        return Err(EnrolError::OwnCertificate { officer });
+    }
+    if station.config().ca.is_none() {
+        return Err(EnrolError::NoCa);
+    }
+    let info = ctx.provider.token_info(token_uri)?;
+    let same_token = info.serial == old.token_serial;
+    let existing = station.store().token(&info.serial)?;
+    let expected = if same_token { "issued" } else { "stock" };
+    if let Some(t) = &existing
+        && t.state != expected
+    {
+        return Err(EnrolError::TokenNotStock {
+            serial: t.serial.clone(),
+            state: t.state.clone(),
+        });
+    }
+    if !same_token {
+        check_new_pin(&token_profile_id(&info)?, ctx.applicant_pin)?;
+    }
+    let data = SessionData {
+        algorithm: algorithm.to_owned(),
+        lang: lang.code().to_owned(),
+        officer_id: ctx.officer.id.clone(),
+        officer_name: ctx.officer.name.clone(),
+        officer_certificate_sha256: ctx.officer.certificate_sha256(),
+        token_serial: info.serial.clone(),
+        token_manufacturer: info.manufacturer.clone(),
+        token_model: info.model.clone(),
+        token_firmware: info.firmware_version.clone(),
+        token_state_before: existing
+            .as_ref()
+            .map_or_else(|| "stock".to_owned(), |t| t.state.clone()),
+        token_label_before: info.label.clone(),
+        label: same_token.then(|| info.label.clone()),
+        renewal_of: Some(old.serial.clone()),
+        same_token,
+        ..Default::default()
+    };
+    let data_json = serde_json::to_string(&data).expect("session data serialises");
+    let actor = ctx.officer.actor();
+    let app_id = old.application_id.clone();
+    let old_serial = old.serial.clone();
+    let session_id = station.write_as(|tx| {
+        if let Some(open) = tx.open_sessions_of(&app_id)?.first() {
+            return Err(EnrolError::SessionOpen {
+                id: app_id.clone(),
+                session: open.id.clone(),
+            });
+        }
+        let id = tx.insert_enrol_session(&app_id, token_uri, &info.serial, &data_json)?;
+        tx.append_event(
+            "renewal.started",
+            &app_id,
+            &actor,
+            json!({"session": id, "token_serial": info.serial, "algorithm": key_alg.to_string(),
+                   "previous_serial": old_serial, "same_token": same_token,
+                   "officer_certificate_sha256": data.officer_certificate_sha256}),
+        )?;
+        Ok(id)
+    })?;
+    let mut run = Run {
+        station,
+        ctx,
+        session_id,
+        application_id: old.application_id.clone(),
+        data,
+        token: None,
+    };
+    run.run_from(0)
+}
+
 /// The step to run next for a session whose latest journal record is `step`/`phase`.
 pub fn next_step(row: &SessionRow) -> usize {
     let idx = STEPS.iter().position(|s| *s == row.step);
@@ -1018,7 +1142,9 @@ pub fn abort(
         }
         if tx.token(&serial)?.is_some() {
             let label = (!data.so_pin_rotated).then_some(data.token_label_before.as_str());
-            tx.set_token_state(&serial, &state, label, None)?;
+            // A renewal on the holder's own token leaves it theirs, with the old certificate.
+            let holder = (data.renewal_of.is_some() && data.same_token).then_some(app.as_str());
+            tx.set_token_state(&serial, &state, label, holder)?;
         }
         if let Some(cert_serial) = &data.certificate_serial {
             tx.set_holder_certificate_status(cert_serial, "revoked")?;
@@ -1154,6 +1280,7 @@ impl Run<'_, '_, '_> {
                 "certcheck" => self.certcheck()?,
                 "install" => self.install()?,
                 "receipt" => self.receipt()?,
+                "supersede" => self.supersede()?,
                 "finish" => self.finish()?,
                 _ => unreachable!("every step is handled"),
             }
@@ -1209,7 +1336,7 @@ impl Run<'_, '_, '_> {
             profile_id: matched.profile.id.clone(),
             label: info.label.clone(),
             state: "enrolling".into(),
-            holder_application_id: None,
+            holder_application_id: self.data.same_token.then(|| self.application_id.clone()),
             updated_at: self.station.now(),
         };
         let subject = self.token_subject();
@@ -1237,7 +1364,9 @@ impl Run<'_, '_, '_> {
                 reasons,
             });
         }
-        check_new_pin(&self.data.profile_id, self.ctx.applicant_pin)?;
+        if !self.data.same_token {
+            check_new_pin(&self.data.profile_id, self.ctx.applicant_pin)?;
+        }
         self.after(
             "recognise",
             "running",
@@ -1266,6 +1395,10 @@ impl Run<'_, '_, '_> {
     }
 
     fn initialise(&mut self) -> Result<(), EnrolError> {
+        if self.data.same_token {
+            // Renewal on the holder's token: it keeps its label, PINs and escrowed SO PIN.
+            return self.after("initialise", "running", vec![], |_| Ok(()));
+        }
         let form = self
             .station
             .form_of(&self.station.store().get_application(&self.application_id)?)?;
@@ -1308,6 +1441,9 @@ impl Run<'_, '_, '_> {
     }
 
     fn set_pin(&mut self) -> Result<(), EnrolError> {
+        if self.data.same_token {
+            return self.after("set_pin", "running", vec![], |_| Ok(()));
+        }
         let uri = self.data.token_uri();
         let factory = self.factory_so_pin()?;
         let archive = custodian_archive(self.station)?;
@@ -1344,7 +1480,15 @@ impl Run<'_, '_, '_> {
     }
 
     fn keygen(&mut self) -> Result<(), EnrolError> {
-        let label = format!("kustodi-{}", self.application_id);
+        // A renewal's key gets a label of its own, so an abort deletes only the new key.
+        let label = match &self.data.renewal_of {
+            None => format!("kustodi-{}", self.application_id),
+            Some(_) => format!(
+                "kustodi-{}-{}",
+                self.application_id,
+                self.session_id.to_lowercase()
+            ),
+        };
         self.data.key_label = Some(label.clone());
         self.before("keygen")?;
         let alg = self.data.key_algorithm()?;
@@ -1518,7 +1662,7 @@ impl Run<'_, '_, '_> {
             } = &s
             {
                 tx.append_event(
-                    "certificate.issued",
+                    "ca.certificate_issued",
                     &app,
                     &actor,
                     json!({"session": id, "ca": name, "sha256": sha256_hex(certificate_der)}),
@@ -1616,17 +1760,99 @@ impl Run<'_, '_, '_> {
             der,
         };
         let subject = self.token_subject();
+        let report = self.report_event(&cert, &rc)?;
         self.after(
             "install",
             "running",
-            vec![(
-                "certificate.installed",
-                subject,
-                json!({"serial": rc.serial, "sha256": rc.sha256, "object": object,
-                       "application": self.application_id}),
-            )],
+            vec![
+                (
+                    "certificate.installed",
+                    subject,
+                    json!({"serial": rc.serial, "sha256": rc.sha256, "object": object,
+                           "application": self.application_id}),
+                ),
+                report,
+            ],
             |tx| Ok(tx.insert_holder_certificate(&row)?),
         )
+    }
+
+    /// The event the reports count (docs/formats/reports.md): `certificate.issued`, or for a
+    /// renewal `certificate.renewed` naming the replaced certificate, when the certificate goes
+    /// onto the holder's token (whichever CA issued it).
+    fn report_event(
+        &self,
+        cert: &Certificate,
+        rc: &ReceiptCertificate,
+    ) -> Result<(&'static str, String, Value), EnrolError> {
+        let form = self
+            .station
+            .form_of(&self.station.store().get_application(&self.application_id)?)?;
+        let facts = subject_facts(&form);
+        let serial = crate::ca::serial_hex(cert.tbs_certificate().serial_number().as_bytes());
+        let mut data = json!({
+            "serial": serial, "sha256": rc.sha256,
+            "not_after": rc.not_after.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            "kind": form.kind.as_str(), "department": facts.department,
+            "application": self.application_id, "token": self.data.token_serial,
+        });
+        if let Some(nip) = facts.nip.filter(|n| !n.is_empty()) {
+            data["nip"] = Value::String(nip);
+        }
+        let kind = match &self.data.renewal_of {
+            None => "certificate.issued",
+            Some(old) => {
+                data["previous_serial"] = Value::String(crate::lifecycle::normalise_serial(old));
+                "certificate.renewed"
+            }
+        };
+        Ok((kind, serial, data))
+    }
+
+    /// A renewal's old certificate: revoked as `superseded` at the CA, or left to expire, as
+    /// `[lifecycle] renewal_old_certificate` says. Nothing for a first issuance. Idempotent: a
+    /// revocation already on record (a crash after it) is not filed twice.
+    fn supersede(&mut self) -> Result<(), EnrolError> {
+        let Some(old) = self.data.renewal_of.clone() else {
+            return self.after("supersede", "running", vec![], |_| Ok(()));
+        };
+        let policy = self.station.config().lifecycle.renewal_old_certificate;
+        let app = self.application_id.clone();
+        if policy == crate::home::OldCertificatePolicy::Expire {
+            let o = old.clone();
+            return self.after(
+                "supersede",
+                "running",
+                vec![(
+                    "certificate.superseded",
+                    crate::lifecycle::normalise_serial(&old),
+                    json!({"serial": crate::lifecycle::normalise_serial(&old),
+                           "policy": "expire", "application": app}),
+                )],
+                move |tx| Ok(tx.set_holder_certificate_status(&o, "superseded")?),
+            );
+        }
+        if self
+            .station
+            .store()
+            .revocation_of_certificate(&old)?
+            .is_none()
+        {
+            let req = crate::lifecycle::RevokeRequest {
+                serial: old.clone(),
+                cause: "superseded".into(),
+                keep_token_state: self.data.same_token,
+                session: Some(self.session_id.clone()),
+                ..Default::default()
+            };
+            crate::lifecycle::revoke(self.station, self.ctx.provider, self.ctx.officer, &req)
+                .map_err(|e| match e {
+                    crate::lifecycle::LifecycleError::Enrol(e) => e,
+                    other => EnrolError::Supersede(other.to_string()),
+                })?;
+        }
+        self.after("supersede", "running", vec![], |_| Ok(()))
     }
 
     fn receipt(&mut self) -> Result<(), EnrolError> {
@@ -1691,6 +1917,7 @@ impl Run<'_, '_, '_> {
             },
             desk: config.station.desk.clone(),
             issued_at: now,
+            renews: self.data.renewal_of.clone(),
         };
         let body_bytes = body.to_canonical_bytes()?;
         let key = self.key()?;
@@ -1730,15 +1957,25 @@ impl Run<'_, '_, '_> {
         let cert = self.data.certificate_serial.clone().unwrap_or_default();
         let receipt = self.data.receipt_id.clone().unwrap_or_default();
         let a = app.clone();
+        let renewal = self.data.renewal_of.clone();
+        let first = match &renewal {
+            None => (
+                "application.issued",
+                app.clone(),
+                json!({"certificate_serial": cert, "receipt": receipt, "token_serial": serial}),
+            ),
+            Some(old) => (
+                "renewal.completed",
+                app.clone(),
+                json!({"certificate_serial": cert, "previous_serial": old, "receipt": receipt,
+                       "token_serial": serial, "same_token": self.data.same_token}),
+            ),
+        };
         self.after(
             "finish",
             "done",
             vec![
-                (
-                    "application.issued",
-                    app.clone(),
-                    json!({"certificate_serial": cert, "receipt": receipt, "token_serial": serial}),
-                ),
+                first,
                 (
                     "token.issued",
                     subject,
@@ -1746,13 +1983,15 @@ impl Run<'_, '_, '_> {
                 ),
             ],
             |tx| {
-                let row = tx.get_application(&a)?;
-                let current = ApplicationStatus::ALL
-                    .into_iter()
-                    .find(|s| s.as_str() == row.status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("status {}", row.status)))?;
-                let next = mark_issued(current)?;
-                tx.set_application_status(&a, next.as_str())?;
+                if renewal.is_none() {
+                    let row = tx.get_application(&a)?;
+                    let current = ApplicationStatus::ALL
+                        .into_iter()
+                        .find(|s| s.as_str() == row.status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status {}", row.status)))?;
+                    let next = mark_issued(current)?;
+                    tx.set_application_status(&a, next.as_str())?;
+                }
                 tx.set_token_state(&serial, "issued", None, Some(&a))?;
                 Ok(())
             },

@@ -687,6 +687,11 @@ pub struct RevokeRequest {
     pub superior: Option<String>,
     /// The holder's re-application, if already filed.
     pub reapplication: Option<String>,
+    /// Leave the token's state alone (a renewal on the same token: the token stays issued,
+    /// with the new certificate).
+    pub keep_token_state: bool,
+    /// The enrolment session this revocation belongs to (a renewal's `supersede` step).
+    pub session: Option<String>,
 }
 
 /// What a revocation ended with.
@@ -810,7 +815,9 @@ pub fn revoke(
     let crl_days = station.config().lifecycle.crl_next_update_days;
     let token_move = lifecycle_status(station, &token)
         .ok()
-        .filter(|s| matches!(s.state, TokenState::Issued | TokenState::Suspended))
+        .filter(|s| {
+            !req.keep_token_state && matches!(s.state, TokenState::Issued | TokenState::Suspended)
+        })
         .map(|s| s.apply(cause.token_state(), Role::Officer, Some(cause.as_str())))
         .transpose()?;
     let new = |status: &str, ca_name: &str, ticket: Option<String>| NewRevocation {
@@ -890,7 +897,8 @@ pub fn revoke(
                            "reason": reason.name(), "ca": name, "ticket": ticket,
                            "police_report": req.police_report, "superior": req.superior,
                            "statement_sha256": statement.as_ref().map(|s| &s.sha256),
-                           "token": token.serial, "application": cert.application_id}),
+                           "token": token.serial, "application": cert.application_id,
+                           "session": req.session}),
                 )?;
                 let inc = record_incident(tx)?;
                 Ok::<_, LifecycleError>((id, ticket, instructions, inc))
@@ -947,7 +955,7 @@ pub fn revoke(
                            "police_report": req.police_report, "superior": req.superior,
                            "statement_sha256": statement.as_ref().map(|s| &s.sha256),
                            "token": token.serial, "application": cert.application_id,
-                           "reapplication": req.reapplication}),
+                           "reapplication": req.reapplication, "session": req.session}),
                 )?;
                 let inc = record_incident(tx)?;
                 Ok::<_, LifecycleError>((id, crl, inc))

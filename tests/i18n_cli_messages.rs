@@ -19,6 +19,15 @@ const PREFIXES: &[&str] = &[
     "roster-",
     "receipt-",
     "session-",
+    "renew-",
+    "revoke-",
+    "revocation-",
+    "unblock-",
+    "audit-",
+    "intake-",
+    "token-",
+    "crl-",
+    "staff-",
 ];
 
 /// Strings with a message-like prefix that are data, not message ids.
@@ -50,6 +59,28 @@ fn every_message_the_cli_names_exists_in_indonesian_and_english() {
         }
     }
     assert!(ids.len() > 40, "found only {ids:?}");
+    for lang in [Lang::Id, Lang::En] {
+        let m = Messages::new(lang);
+        let missing: Vec<_> = ids.iter().filter(|id| !m.has(id)).collect();
+        assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
+    }
+}
+
+/// Ids the CLI builds at run time: `audit-mismatch-<why>` and `intake-skipped-<why>`.
+#[test]
+fn every_built_message_id_exists_in_indonesian_and_english() {
+    use kustodi::domain::audit::Mismatch;
+    let mut ids = vec![];
+    for m in [Mismatch::NotInCustody, Mismatch::StockButInitialised] {
+        let why = serde_json::to_value(m).unwrap();
+        ids.push(format!(
+            "audit-mismatch-{}",
+            why.as_str().unwrap().replace('_', "-")
+        ));
+    }
+    for why in ["station_token", "in_inventory"] {
+        ids.push(format!("intake-skipped-{}", why.replace('_', "-")));
+    }
     for lang in [Lang::Id, Lang::En] {
         let m = Messages::new(lang);
         let missing: Vec<_> = ids.iter().filter(|id| !m.has(id)).collect();

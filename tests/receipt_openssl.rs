@@ -58,6 +58,7 @@ fn body(officer: &Certificate, applicant: &Certificate, alg: &str) -> Vec<u8> {
         },
         desk: "loket-2".into(),
         issued_at: OffsetDateTime::now_utc(),
+        renews: None,
     }
     .to_canonical_bytes()
     .unwrap()

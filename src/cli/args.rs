@@ -17,7 +17,8 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Officer performing the action (until token sign-in: an officer id such as a NIP).
+    /// Officer (or auditor) performing the action, by id (NIP), for commands without token
+    /// sign-in. An auditor's id makes every changing command refuse.
     #[arg(long, global = true, env = "KUSTODI_OFFICER", value_name = "ID")]
     pub officer: Option<String>,
     #[command(subcommand)]
@@ -76,6 +77,19 @@ pub enum Command {
     /// Signed receipts of issuance: export, verify.
     #[command(subcommand)]
     Receipt(ReceiptCmd),
+    /// Renew a holder certificate (Pasal 15): new key on the same or a new token, new
+    /// certificate, own receipt; the old one revoked or left to expire as policy says.
+    Renew(RenewArgs),
+    /// Revoke a holder certificate (Pasal 16) at the CA, then mark certificate and token.
+    Revoke(RevokeArgs),
+    /// Revocations on record: list, show, confirm (offline CA), link to a re-application.
+    #[command(subcommand)]
+    Revocation(RevocationCmd),
+    /// Reset a holder's PIN under two-person control (two officers, escrowed SO PIN).
+    Unblock(UnblockArgs),
+    /// Custody audit of the tokens physically present (auditor).
+    #[command(subcommand)]
+    Audit(AuditCmd),
 }
 
 /// PINs: from the terminal (applicant twice, then officer), or with `--pin-stdin` one per line.
@@ -101,6 +115,130 @@ pub struct EnrollArgs {
     pub algorithm: String,
     #[command(flatten)]
     pub pins: PinArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// Serial of the certificate to renew (hex, as `openssl x509 -serial` prints it).
+    pub serial: String,
+    /// PKCS#11 URI of the token: the holder's own token (new key beside the old) or a stock
+    /// token (the holder sets a new PIN).
+    #[arg(long, value_name = "URI")]
+    pub token: String,
+    #[arg(long, default_value = "p256")]
+    pub algorithm: String,
+    #[command(flatten)]
+    pub pins: PinArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Serial of the certificate (hex).
+    pub serial: String,
+    /// The case: lost, damaged, inaccessible, compromised, holder_request,
+    /// affiliation_changed, op_evaluation.
+    #[arg(long, value_name = "CAUSE")]
+    pub reason: String,
+    /// Lost/damaged/inaccessible: number of the report to the authorities (police).
+    #[arg(long, value_name = "REF")]
+    pub police_report: Option<String>,
+    /// Lost/damaged/inaccessible: the holder's signed statement (scan), archived encrypted.
+    #[arg(long, value_name = "FILE")]
+    pub statement: Option<PathBuf>,
+    /// Lost/damaged/inaccessible: the superior who acknowledged the statement.
+    #[arg(long, value_name = "NAME")]
+    pub superior: Option<String>,
+    /// The holder's re-application, if filed already.
+    #[arg(long, value_name = "ID")]
+    pub reapplication: Option<String>,
+    /// Read the officer's PIN from standard input.
+    #[arg(long)]
+    pub pin_stdin: bool,
+    #[arg(long, value_name = "URI")]
+    pub officer_token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RevocationCmd {
+    /// Revocations, oldest first.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    /// The offline CA revoked it: mark certificate and token now.
+    Confirm {
+        id: String,
+        /// The CA's ticket number.
+        #[arg(long)]
+        ticket: Option<String>,
+    },
+    /// Link to the holder's re-application (Pasal 16(2)b).
+    Link {
+        id: String,
+        #[arg(long, value_name = "ID")]
+        application: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UnblockArgs {
+    /// Serial of the holder's token.
+    pub serial: String,
+    /// A custodian's age identity file (decrypts the escrowed SO PIN for this operation).
+    #[arg(long, value_name = "FILE")]
+    pub identity: PathBuf,
+    /// First officer's token (default: [officer] default_token).
+    #[arg(long, value_name = "URI")]
+    pub officer_token: Option<String>,
+    /// Second officer's token: a different officer (two-person control).
+    #[arg(long, value_name = "URI")]
+    pub second_officer_token: Option<String>,
+    /// Read PINs from standard input, one per line: first officer, second officer, then the
+    /// holder's new PIN.
+    #[arg(long)]
+    pub pin_stdin: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditorPin {
+    /// The auditor's token (PKCS#11 URI).
+    #[arg(long, value_name = "URI")]
+    pub auditor_token: String,
+    /// Read the auditor's PIN from standard input.
+    #[arg(long)]
+    pub pin_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Open an audit: the auditor signs in with their token.
+    Start(AuditorPin),
+    /// Record the tokens plugged in now (repeat for each batch).
+    Scan {
+        id: String,
+        /// The auditor's id (NIP) (default: --officer / KUSTODI_OFFICER).
+        #[arg(long, value_name = "ID")]
+        auditor: Option<String>,
+    },
+    /// Reconcile with the inventory and close with a report signed by the auditor.
+    Finish {
+        id: String,
+        #[command(flatten)]
+        auditor: AuditorPin,
+    },
+    /// An audit and its findings.
+    Show { id: String },
+    /// Write the signed report (CMS, DER).
+    Export {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an exported report: signature, certificate chain, ledger entry.
+    Verify { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +272,11 @@ pub enum SessionCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum CaCmd {
+    /// Publish the embedded CA's CRL (DER at HOME/ca/crl.der and PEM beside it, or --out).
+    Crl {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write the embedded CA's certificate (PEM).
     Cert {
         #[arg(long)]
@@ -279,6 +422,30 @@ pub enum SandboxCmd {
     /// Sandbox tokens.
     #[command(subcommand)]
     Token(SandboxTokenCmd),
+    /// Staff tokens (officers, auditors) for the sandbox.
+    #[command(subcommand)]
+    Staff(SandboxStaffCmd),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StaffRoleArg {
+    Officer,
+    Auditor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxStaffCmd {
+    /// A token with a certificate from the embedded CA for another officer or an auditor;
+    /// its PIN is printed once (sandbox only).
+    New {
+        #[arg(long, value_enum)]
+        role: StaffRoleArg,
+        /// NIP of the staff member.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -383,6 +550,34 @@ pub enum TokenCmd {
     /// Initialise a token from stock for a holder outside an enrolment: new label, the
     /// holder's PIN, a random SO PIN escrowed to the custodians.
     Init(TokenInit),
+    /// Register new tokens as stock: those plugged in now (--present) or a supplier's list
+    /// (--from FILE.csv with serial,manufacturer,model,firmware[,label]).
+    Intake {
+        #[arg(long, conflicts_with = "from", required_unless_present = "from")]
+        present: bool,
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+    },
+    /// Move a token through the lifecycle (suspended, lost, damaged, revoked, returned,
+    /// destroyed, stock, issued) with the reason the table asks for.
+    State {
+        serial: String,
+        #[arg(long, value_name = "STATE")]
+        to: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// The auditor (id) who witnessed a destruction.
+        #[arg(long, value_name = "ID")]
+        witness: Option<String>,
+    },
+    /// Record that a returned token was wiped (reset to factory state).
+    Wiped { serial: String },
+    /// Link a token to the lost, damaged, revoked or returned token it replaces.
+    Replace {
+        serial: String,
+        #[arg(long, value_name = "SERIAL")]
+        replaces: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -140,6 +140,16 @@ pub fn enrol_error(e: EnrolError) -> CliError {
             .arg("path", path.display())
             .arg("reason", reason)
             .hint("hint-io"),
+        E::Supersede(reason) => failed("renew.supersede", "err-renew-supersede")
+            .arg("reason", reason)
+            .hint("hint-renew-supersede"),
+        E::NotRenewable { serial, status } => refused("renew.not_active", "err-renew-not-active")
+            .arg("serial", serial)
+            .arg("status", status)
+            .hint("hint-renew-not-active"),
+        E::OwnCertificate { officer } => refused("lifecycle.own_token", "err-lifecycle-own-token")
+            .arg("officer", officer)
+            .hint("hint-lifecycle-own-token"),
         E::TokenLabel { label } => refused("token.label", "err-token-label")
             .arg("label", label)
             .hint("hint-token-label"),
@@ -172,8 +182,8 @@ fn pin_input_error(e: impl std::fmt::Display) -> CliError {
 }
 
 /// PINs read once per run: stdin lines, or TTY prompts.
-pub(super) struct PinReader {
-    pub(super) stdin: bool,
+pub(crate) struct PinReader {
+    pub(crate) stdin: bool,
 }
 
 impl PinReader {
@@ -212,7 +222,7 @@ impl PinReader {
         Err(enrol_error(EnrolError::PinMismatch))
     }
 
-    fn applicant_pin(&self, out: &Out) -> Result<Pin, CliError> {
+    pub(super) fn applicant_pin(&self, out: &Out) -> Result<Pin, CliError> {
         if self.stdin {
             self.line()
         } else {
@@ -220,7 +230,7 @@ impl PinReader {
         }
     }
 
-    fn officer_pin(&self, out: &Out) -> Result<Pin, CliError> {
+    pub(super) fn officer_pin(&self, out: &Out) -> Result<Pin, CliError> {
         if self.stdin {
             self.line()
         } else {
@@ -235,7 +245,10 @@ pub(super) fn provider(station: &Station<'_>) -> Result<Pkcs11Provider, CliError
     Ok(Pkcs11Provider::new(vec![module]))
 }
 
-fn officer_token(station: &Station<'_>, pins: &PinArgs) -> Result<(String, String), CliError> {
+pub(super) fn officer_token(
+    station: &Station<'_>,
+    pins: &PinArgs,
+) -> Result<(String, String), CliError> {
     let cfg = station.config().officer.clone().unwrap_or_default();
     let key_label = if cfg.key_label.is_empty() {
         "officer-signing".to_owned()
@@ -249,7 +262,7 @@ fn officer_token(station: &Station<'_>, pins: &PinArgs) -> Result<(String, Strin
         .ok_or_else(|| enrol_error(EnrolError::NoOfficerToken))
 }
 
-fn sign_in(
+pub(super) fn sign_in(
     station: &Station<'_>,
     provider: &Pkcs11Provider,
     pins: &PinArgs,
@@ -267,14 +280,14 @@ pub(super) fn factory_so_pin(config: &Config) -> Option<Pin> {
         .then(|| Pin::new(SANDBOX_FACTORY_SO_PIN.to_owned()))
 }
 
-fn receipt_lang(out: &Out) -> kustodi::receipt::Lang {
+pub(super) fn receipt_lang(out: &Out) -> kustodi::receipt::Lang {
     match out.msg.lang() {
         Lang::Id => kustodi::receipt::Lang::Id,
         Lang::En => kustodi::receipt::Lang::En,
     }
 }
 
-fn report(out: &Out, outcome: &Outcome) -> Exit {
+pub(super) fn report(out: &Out, outcome: &Outcome) -> Exit {
     match outcome {
         Outcome::Done(s) => {
             out.json(
@@ -494,7 +507,9 @@ fn cert_pem(der: &[u8]) -> Result<String, CliError> {
 }
 
 pub fn ca(cli: &Cli, out: &Out, cmd: &CaCmd) -> Result<Exit, CliError> {
-    let CaCmd::Cert { out: path } = cmd;
+    let CaCmd::Cert { out: path } = cmd else {
+        unreachable!("ca crl is handled in cli::lifecycle");
+    };
     let station = open_station(cli)?;
     let ca = station
         .config()

@@ -4,6 +4,7 @@ pub mod args;
 pub mod enroll;
 pub mod enroll_bench;
 pub mod incident;
+pub mod lifecycle;
 pub mod output;
 pub mod report;
 pub mod sandbox;
@@ -64,7 +65,48 @@ pub(crate) fn open_station(cli: &Cli) -> Result<Station<'static>, CliError> {
     kustodi::station_key::open_station(home(cli)?, Box::new(SystemClock)).map_err(from_service)
 }
 
+/// Whether a command changes the station's records (an auditor may run none of these).
+fn changes_state(cmd: &Command) -> bool {
+    match cmd {
+        Command::Application(c) => matches!(
+            c,
+            ApplicationCmd::Submit { .. }
+                | ApplicationCmd::Approve { .. }
+                | ApplicationCmd::Reject { .. }
+        ),
+        Command::Token(c) => !matches!(c, TokenCmd::List(_)),
+        Command::Session(c) => !matches!(c, SessionCmd::List { .. } | SessionCmd::Csr { .. }),
+        Command::Certificate(c) => matches!(c, CertificateCmd::Import { .. }),
+        Command::Ca(c) => matches!(c, CaCmd::Crl { .. }),
+        Command::Revocation(c) => {
+            matches!(
+                c,
+                RevocationCmd::Confirm { .. } | RevocationCmd::Link { .. }
+            )
+        }
+        Command::Incident(c) => matches!(c, IncidentCmd::Add { .. } | IncidentCmd::Close { .. }),
+        Command::Roster(c) => matches!(c, RosterCmd::Import { .. }),
+        Command::Enroll(_) | Command::Renew(_) | Command::Revoke(_) | Command::Unblock(_) => true,
+        _ => false,
+    }
+}
+
+/// An auditor (by `--officer` id) reads everything and changes nothing.
+fn refuse_auditor(cli: &Cli) -> Result<(), CliError> {
+    if !changes_state(&cli.command) || cli.officer.as_deref().is_none_or(|o| o.trim().is_empty()) {
+        return Ok(());
+    }
+    // A home that is not (yet) a station gives its own error in the command itself.
+    let Ok(station) = open_station(cli) else {
+        return Ok(());
+    };
+    kustodi::lifecycle::actor(&station, &lifecycle::actor_id(cli))
+        .and_then(|a| a.require_officer())
+        .map_err(lifecycle::lifecycle_error)
+}
+
 fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
+    refuse_auditor(cli)?;
     match &cli.command {
         Command::Sandbox(cmd) => sandbox::sandbox(cli, out, cmd),
         Command::Application(cmd) => application(cli, out, cmd),
@@ -113,7 +155,14 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
             Ok(Exit::Ok)
         }
         Command::Profiles(ProfilesCmd::Check { dir }) => profiles_check(out, dir.as_deref()),
-        Command::Token(cmd) => token::run(cli, out, cmd),
+        Command::Token(cmd @ (TokenCmd::List(_) | TokenCmd::Init(_))) => token::run(cli, out, cmd),
+        Command::Token(cmd) => lifecycle::token(cli, out, cmd),
+        Command::Ca(CaCmd::Crl { out: path }) => lifecycle::ca_crl(cli, out, path.as_deref()),
+        Command::Renew(args) => lifecycle::renew(cli, out, args),
+        Command::Revoke(args) => lifecycle::revoke(cli, out, args),
+        Command::Revocation(cmd) => lifecycle::revocation(cli, out, cmd),
+        Command::Unblock(args) => lifecycle::unblock(cli, out, args),
+        Command::Audit(cmd) => lifecycle::audit(cli, out, cmd),
         Command::Bench(BenchCmd::Ledger { events, batch }) => {
             sandbox::bench_ledger(cli, out, *events, *batch)
         }

@@ -97,6 +97,7 @@ pub fn sandbox(cli: &Cli, out: &Out, cmd: &SandboxCmd) -> Result<Exit, CliError>
     let home = Home::locate(cli.home.clone()).map_err(|e| from_service(e.into()))?;
     match cmd {
         SandboxCmd::Init => sandbox_init(out, &home),
+        SandboxCmd::Staff(cmd) => super::lifecycle::sandbox_staff(cli, out, cmd),
         SandboxCmd::Token(SandboxTokenCmd::New(args)) => {
             let config = home.load_config().map_err(|e| from_service(e.into()))?;
             let conf = config

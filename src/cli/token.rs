@@ -33,6 +33,7 @@ pub fn run(cli: &Cli, out: &Out, cmd: &TokenCmd) -> Result<Exit, CliError> {
     match cmd {
         TokenCmd::List(args) => list(cli, out, args),
         TokenCmd::Init(args) => init(cli, out, args),
+        other => super::lifecycle::token(cli, out, other),
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// States in which the OP itself holds the token.
 pub const CUSTODY_STATES: &[&str] = &["stock", "initialised", "returned", "refused", "enrolling"];
@@ -35,7 +35,7 @@ pub struct SeenToken {
 }
 
 /// Why a present token disagrees with its inventory record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mismatch {
     /// The inventory says the token is not at the OP (issued, lost, destroyed, …).
@@ -45,7 +45,7 @@ pub enum Mismatch {
 }
 
 /// One line of the audit result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub serial: String,
     /// Inventory state, if the token is in the inventory.
@@ -57,7 +57,7 @@ pub struct Finding {
 }
 
 /// The reconciliation.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Reconciliation {
     /// Present and expected, state consistent.
     pub present_expected: Vec<Finding>,

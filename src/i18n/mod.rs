@@ -85,6 +85,7 @@ const CATALOGUES: &[Catalogue] = &[
     catalogue!("enroll"),
     catalogue!("report"),
     catalogue!("token"),
+    catalogue!("lifecycle"),
 ];
 
 /// The message catalogue of one language (with Indonesian behind it as fallback).

@@ -46,6 +46,10 @@ pub struct ReceiptBody {
     pub desk: String,
     #[serde(with = "rfc3339_utc")]
     pub issued_at: OffsetDateTime,
+    /// A renewal (Pasal 15): the serial of the certificate this one replaces (uppercase hex).
+    /// Left out for a first issuance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renews: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -61,6 +61,7 @@ fn body_for(officer: &Certificate, applicant: &Certificate, key_alg: &str) -> Re
         },
         desk: "loket-1".into(),
         issued_at: datetime!(2025-03-01 09:30:00 UTC),
+        renews: None,
     }
 }
 
@@ -514,6 +515,7 @@ fn golden_body() -> ReceiptBody {
         },
         desk: "loket-1".into(),
         issued_at: datetime!(2025-03-01 09:30:00 UTC),
+        renews: None,
     }
 }
 

@@ -1,0 +1,94 @@
+## Renewal, revocation (Pasal 16), PIN unblock, token lifecycle, custody audits — English
+
+renew-done = Certificate { $old } was renewed: the new certificate { $serial } is on the token; { $old } is superseded (revoked, or left to expire, as [lifecycle] renewal_old_certificate says).
+err-renew-not-active = Certificate { $serial } is { $status }; only an active certificate can be renewed.
+hint-renew-not-active = For a revoked or expired certificate the holder applies again; see `kustodi application submit`.
+err-renew-supersede = The new certificate is on the token, but the old one could not be revoked as superseded: { $reason }
+hint-renew-supersede = Resume the session with `kustodi session resume SESSION` once the CA is reachable; the renewal is recorded and nothing is lost.
+
+revoke-done = Revocation { $id } done: certificate { $serial } is revoked.
+revoke-token-state = The token is now recorded as { $state }.
+revoke-crl = New revocation list published: { $path }
+revoke-incident = Also recorded as security incident { $id } (Pasal 25).
+revoke-requested = Revocation { $id } of certificate { $serial } has been sent to the offline CA (ticket { $ticket }).
+revoke-requested-next = When the CA confirms the revocation, run: kustodi revocation confirm { $id } --ticket TICKET
+revocation-list-empty = No revocations yet.
+revocation-confirmed = Revocation { $id } confirmed: certificate { $serial } is revoked and the token state is updated.
+revocation-linked = Revocation { $id } is linked to re-application { $application }.
+err-revoke-not-active = Certificate { $serial } is { $status }; only an active certificate can be revoked.
+err-revoke-exists = Certificate { $serial } already has revocation { $id } ({ $status }).
+hint-revoke-exists = See it with `kustodi revocation show { $id }`; an offline revocation is finished with `kustodi revocation confirm`.
+err-revoke-unknown-cause = “{ $given }” is not a revocation cause.
+hint-revoke-causes = Use one of: lost, damaged, inaccessible, compromised, holder_request, affiliation_changed, op_evaluation.
+err-revoke-papers = Revocation for cause { $cause } needs the papers of Pasal 16(3); missing: { $missing }.
+hint-revoke-papers = Give --police-report NUMBER, --statement FILE (the holder's signed statement) and --superior NAME (the superior who acknowledged it).
+err-revoke-not-requested = Revocation { $id } is { $status }, not waiting for the CA.
+hint-revoke-list = See the revocations with `kustodi revocation list`.
+
+unblock-prompt-second-officer-pin = Second officer, enter your officer token PIN:
+unblock-done = Token { $serial } unblocked under two-person control ({ $first } and { $second }): the holder set a new PIN and the SO PIN was replaced and escrowed again.
+err-unblock-two-officers = Unblocking a PIN needs two officers.
+hint-unblock-two = Give the token of a second, different officer with --second-officer-token URI.
+err-unblock-same-officer = Officer { $id } cannot approve the unblock twice.
+err-unblock-no-escrow = Token { $serial } has no escrowed SO PIN at this station.
+hint-unblock-no-escrow = The token cannot be unblocked here; revoke the certificate (cause inaccessible) and issue a new token.
+err-unblock-state = Token { $serial } is { $state }; only an issued token can be unblocked.
+
+audit-prompt-auditor-pin = Auditor, enter your auditor token PIN:
+audit-started = Audit { $id } opened by auditor { $auditor }. Plug in the tokens and run `kustodi audit scan { $id }`.
+audit-scanned = Audit { $id }: { $count } tokens recorded in this scan.
+audit-finished-clean = Audit { $id } closed without findings; report signed by the auditor (SHA-256 { $sha256 }).
+audit-finished-findings = Audit { $id } closed WITH FINDINGS; report signed by the auditor (SHA-256 { $sha256 }).
+audit-show = Audit { $id } by { $auditor }: { $status }, { $seen } tokens seen.
+audit-exported = Signed report of audit { $id } written to { $path }.
+audit-verify-ok = The audit report is valid: the signature by { $signer } verifies, the certificate chains to the station's CA, and fingerprint { $sha256 } is recorded in the ledger.
+audit-present-expected = Present as expected: { $count }
+audit-missing = Expected at the OP but not presented: { $count }
+audit-unknown = Presented but not in the inventory: { $count }
+audit-mismatched = Presented but recorded otherwise: { $count }
+audit-station = Station tokens (officers, CA): { $count }
+audit-mismatch-not-in-custody = (the inventory says it is not at the OP)
+audit-mismatch-stock-but-initialised = (recorded as stock, but it has a user PIN)
+err-auditor-read-only = { $id } is an auditor; auditors read and audit, they do not change records.
+hint-auditor-read-only = Ask an OP officer to do this; an auditor may use `show`, `list`, `verify`, `export` and `audit`.
+err-not-auditor = { $id } is not an auditor at this station.
+hint-not-auditor = An audit is opened and signed with an auditor's token; register auditors in the staff roster.
+err-audit-closed = Audit { $id } is { $status }.
+hint-audit-start = Open a new audit with `kustodi audit start --auditor-token URI`.
+err-audit-not-yours = Audit { $id } belongs to auditor { $auditor }.
+
+intake-done = Stock intake: { $registered } tokens registered, { $skipped } skipped.
+intake-skipped-station-token = (a station token: officer or CA)
+intake-skipped-in-inventory = (already in the inventory)
+err-intake-list = The supplier list is wrong at line { $line }: { $reason }
+hint-intake-list = The list is CSV with the columns serial,manufacturer,model,firmware[,label] and a header line.
+
+token-state-changed = Token { $serial }: { $from } → { $to }.
+token-wiped = Token { $serial }: the wipe is recorded; it may now be destroyed or returned to stock.
+token-replaces = Token { $serial } replaces token { $old } ({ $reason }).
+crl-published = Revocation list written to { $path } ({ $entries } entries).
+staff-created = { $role } { $id } has token { $token } with a certificate from the embedded CA.
+staff-pin = Token PIN (sandbox only, shown this once; write it down now): { $pin }
+err-staff-exists = { $id } is already in the staff roster.
+hint-staff-exists = Use another NIP; each staff member has one token.
+
+err-lifecycle-not-allowed = A token cannot go from { $from } to { $to }.
+hint-lifecycle-table = The allowed moves are in docs/lifecycle.md (table of token states).
+err-lifecycle-role = Only { $allowed } may move a token from { $from } to { $to }.
+err-lifecycle-reason = Moving a token from { $from } to { $to } needs a reason.
+hint-lifecycle-reason = Add --reason "…" (for example the police report number or the return note).
+err-lifecycle-not-wiped = The token must be wiped before { $disposal }.
+hint-lifecycle-wipe = Wipe it (reset to factory state), record it with `kustodi token wiped SERIAL`, then try again.
+err-lifecycle-own-token = Officer { $officer } cannot process their own token or certificate.
+hint-lifecycle-own-token = Ask another officer to do it (separation of duties).
+err-lifecycle-not-replaceable = Token { $serial } is { $state } and cannot be replaced.
+err-lifecycle-self-replacement = Token { $serial } cannot replace itself.
+err-lifecycle-inventory = The token inventory refused this: { $reason }
+err-lifecycle-token-unknown = Token { $serial } is not in the inventory.
+hint-lifecycle-intake = Register new tokens first with `kustodi token intake --present` or `--from FILE.csv`.
+err-lifecycle-working-state = Token { $serial } is { $state } at the station and cannot be changed by hand.
+hint-lifecycle-working-state = Finish or abort its issuance session first (`kustodi session list`).
+err-lifecycle-certificate-unknown = Certificate { $serial } is not known to the station.
+hint-lifecycle-certificate = Check the serial: hex, as `openssl x509 -serial` prints it and as it stands on the issuance receipt.
+err-lifecycle-witness = Destroying token { $serial } needs an auditor as witness.
+hint-lifecycle-witness = Add --witness ID with the NIP of the auditor present.

@@ -1,0 +1,94 @@
+## Pembaruan, pencabutan (Pasal 16), pembukaan blokir PIN, siklus token, audit kustodi — Bahasa Indonesia
+
+renew-done = Sertifikat { $old } telah diperbarui: sertifikat baru { $serial } ada di token; { $old } digantikan (dicabut, atau dibiarkan kedaluwarsa, sesuai [lifecycle] renewal_old_certificate).
+err-renew-not-active = Sertifikat { $serial } berstatus { $status }; hanya sertifikat aktif yang dapat diperbarui.
+hint-renew-not-active = Untuk sertifikat yang dicabut atau kedaluwarsa, pemilik mengajukan permohonan baru; lihat `kustodi application submit`.
+err-renew-supersede = Sertifikat baru sudah ada di token, tetapi sertifikat lama tidak dapat dicabut sebagai digantikan: { $reason }
+hint-renew-supersede = Lanjutkan sesi dengan `kustodi session resume SESI` setelah CA dapat dihubungi; pembaruan sudah tercatat dan tidak ada yang hilang.
+
+revoke-done = Pencabutan { $id } selesai: sertifikat { $serial } telah dicabut.
+revoke-token-state = Token kini tercatat sebagai { $state }.
+revoke-crl = Daftar pencabutan baru diterbitkan: { $path }
+revoke-incident = Juga dicatat sebagai insiden keamanan { $id } (Pasal 25).
+revoke-requested = Pencabutan { $id } atas sertifikat { $serial } telah dikirim ke CA luring (tiket { $ticket }).
+revoke-requested-next = Setelah CA mengonfirmasi pencabutan, jalankan: kustodi revocation confirm { $id } --ticket TIKET
+revocation-list-empty = Belum ada pencabutan.
+revocation-confirmed = Pencabutan { $id } dikonfirmasi: sertifikat { $serial } dicabut dan status token diperbarui.
+revocation-linked = Pencabutan { $id } ditautkan ke permohonan ulang { $application }.
+err-revoke-not-active = Sertifikat { $serial } berstatus { $status }; hanya sertifikat aktif yang dapat dicabut.
+err-revoke-exists = Sertifikat { $serial } sudah memiliki pencabutan { $id } ({ $status }).
+hint-revoke-exists = Lihat dengan `kustodi revocation show { $id }`; pencabutan luring diselesaikan dengan `kustodi revocation confirm`.
+err-revoke-unknown-cause = “{ $given }” bukan alasan pencabutan.
+hint-revoke-causes = Gunakan salah satu: lost, damaged, inaccessible, compromised, holder_request, affiliation_changed, op_evaluation.
+err-revoke-papers = Pencabutan dengan alasan { $cause } memerlukan berkas Pasal 16(3); yang belum ada: { $missing }.
+hint-revoke-papers = Berikan --police-report NOMOR, --statement BERKAS (surat pernyataan bertanda tangan pemilik) dan --superior NAMA (atasan yang mengetahui).
+err-revoke-not-requested = Pencabutan { $id } berstatus { $status }, tidak sedang menunggu CA.
+hint-revoke-list = Lihat daftar pencabutan dengan `kustodi revocation list`.
+
+unblock-prompt-second-officer-pin = Petugas kedua, masukkan PIN token petugas Anda:
+unblock-done = Blokir token { $serial } dibuka dengan kendali dua orang ({ $first } dan { $second }): pemilik menetapkan PIN baru dan SO PIN diganti serta dititipkan kembali.
+err-unblock-two-officers = Membuka blokir PIN memerlukan dua petugas.
+hint-unblock-two = Berikan token petugas kedua yang berbeda dengan --second-officer-token URI.
+err-unblock-same-officer = Petugas { $id } tidak dapat menyetujui pembukaan blokir dua kali.
+err-unblock-no-escrow = Token { $serial } tidak memiliki SO PIN titipan di stasiun ini.
+hint-unblock-no-escrow = Token tidak dapat dibuka di sini; cabut sertifikatnya (alasan inaccessible) dan terbitkan token baru.
+err-unblock-state = Token { $serial } berstatus { $state }; hanya token yang telah diterbitkan yang dapat dibuka blokirnya.
+
+audit-prompt-auditor-pin = Auditor, masukkan PIN token auditor Anda:
+audit-started = Audit { $id } dibuka oleh auditor { $auditor }. Pasang token-token lalu jalankan `kustodi audit scan { $id }`.
+audit-scanned = Audit { $id }: { $count } token dicatat pada pemindaian ini.
+audit-finished-clean = Audit { $id } ditutup tanpa temuan; laporan ditandatangani auditor (SHA-256 { $sha256 }).
+audit-finished-findings = Audit { $id } ditutup DENGAN TEMUAN; laporan ditandatangani auditor (SHA-256 { $sha256 }).
+audit-show = Audit { $id } oleh { $auditor }: { $status }, { $seen } token terlihat.
+audit-exported = Laporan bertanda tangan audit { $id } ditulis ke { $path }.
+audit-verify-ok = Laporan audit sah: tanda tangan { $signer } terverifikasi, sertifikatnya berantai ke CA stasiun, dan sidik jari { $sha256 } tercatat di ledger.
+audit-present-expected = Ada sesuai catatan: { $count }
+audit-missing = Seharusnya di OP tetapi tidak ditunjukkan: { $count }
+audit-unknown = Ditunjukkan tetapi tidak ada di inventaris: { $count }
+audit-mismatched = Ditunjukkan tetapi tercatat lain: { $count }
+audit-station = Token stasiun (petugas, CA): { $count }
+audit-mismatch-not-in-custody = (inventaris mencatat token tidak berada di OP)
+audit-mismatch-stock-but-initialised = (tercatat sebagai stok, tetapi sudah memiliki PIN pengguna)
+err-auditor-read-only = { $id } adalah auditor; auditor membaca dan mengaudit, tidak mengubah catatan.
+hint-auditor-read-only = Minta petugas OP melakukannya; auditor boleh memakai `show`, `list`, `verify`, `export` dan `audit`.
+err-not-auditor = { $id } bukan auditor di stasiun ini.
+hint-not-auditor = Audit dibuka dan ditandatangani dengan token auditor; daftarkan auditor dalam daftar staf.
+err-audit-closed = Audit { $id } berstatus { $status }.
+hint-audit-start = Buka audit baru dengan `kustodi audit start --auditor-token URI`.
+err-audit-not-yours = Audit { $id } milik auditor { $auditor }.
+
+intake-done = Penerimaan stok: { $registered } token didaftarkan, { $skipped } dilewati.
+intake-skipped-station-token = (token stasiun: petugas atau CA)
+intake-skipped-in-inventory = (sudah ada di inventaris)
+err-intake-list = Daftar pemasok salah pada baris { $line }: { $reason }
+hint-intake-list = Daftar berupa CSV dengan kolom serial,manufacturer,model,firmware[,label] dan satu baris judul.
+
+token-state-changed = Token { $serial }: { $from } → { $to }.
+token-wiped = Token { $serial }: penghapusan isi tercatat; token kini boleh dimusnahkan atau dikembalikan ke stok.
+token-replaces = Token { $serial } menggantikan token { $old } ({ $reason }).
+crl-published = Daftar pencabutan ditulis ke { $path } ({ $entries } entri).
+staff-created = { $role } { $id } memiliki token { $token } dengan sertifikat dari CA bawaan.
+staff-pin = PIN token (hanya sandbox, ditampilkan sekali ini; catat sekarang): { $pin }
+err-staff-exists = { $id } sudah ada dalam daftar staf.
+hint-staff-exists = Gunakan NIP lain; setiap staf memiliki satu token.
+
+err-lifecycle-not-allowed = Token tidak dapat berpindah dari { $from } ke { $to }.
+hint-lifecycle-table = Perpindahan yang diizinkan ada di docs/lifecycle.md (tabel status token).
+err-lifecycle-role = Hanya { $allowed } yang boleh memindahkan token dari { $from } ke { $to }.
+err-lifecycle-reason = Memindahkan token dari { $from } ke { $to } memerlukan alasan.
+hint-lifecycle-reason = Tambahkan --reason "…" (misalnya nomor laporan polisi atau berita acara pengembalian).
+err-lifecycle-not-wiped = Token harus dihapus isinya sebelum { $disposal }.
+hint-lifecycle-wipe = Hapus isinya (kembalikan ke keadaan pabrik), catat dengan `kustodi token wiped SERIAL`, lalu coba lagi.
+err-lifecycle-own-token = Petugas { $officer } tidak dapat memproses token atau sertifikatnya sendiri.
+hint-lifecycle-own-token = Minta petugas lain melakukannya (pemisahan tugas).
+err-lifecycle-not-replaceable = Token { $serial } berstatus { $state } dan tidak dapat diganti.
+err-lifecycle-self-replacement = Token { $serial } tidak dapat menggantikan dirinya sendiri.
+err-lifecycle-inventory = Inventaris token menolak ini: { $reason }
+err-lifecycle-token-unknown = Token { $serial } tidak ada di inventaris.
+hint-lifecycle-intake = Daftarkan token baru dulu dengan `kustodi token intake --present` atau `--from BERKAS.csv`.
+err-lifecycle-working-state = Token { $serial } sedang { $state } di stasiun dan tidak dapat diubah secara manual.
+hint-lifecycle-working-state = Selesaikan atau batalkan dulu sesi penerbitannya (`kustodi session list`).
+err-lifecycle-certificate-unknown = Sertifikat { $serial } tidak dikenal stasiun.
+hint-lifecycle-certificate = Periksa nomor seri: heksadesimal, seperti dicetak `openssl x509 -serial` dan tertera pada tanda terima penerbitan.
+err-lifecycle-witness = Pemusnahan token { $serial } memerlukan auditor sebagai saksi.
+hint-lifecycle-witness = Tambahkan --witness ID dengan NIP auditor yang hadir.

@@ -498,7 +498,10 @@ pub fn intake(
     let mut result = IntakeResult::default();
     let mut rows = vec![];
     for e in entries {
-        if station_serials.contains(&e.serial) {
+        if e.serial.trim().is_empty() {
+            // Nothing to register under (SoftHSM2's spare uninitialised slot).
+            result.skipped.push((String::new(), "no_serial".into()));
+        } else if station_serials.contains(&e.serial) {
             result
                 .skipped
                 .push((e.serial.clone(), "station_token".into()));
@@ -1278,9 +1281,12 @@ fn open_audit(
 /// PIV device on pcscd (when pcscd runs).
 pub fn present_tokens(provider: &Pkcs11Provider) -> Result<Vec<Sighting>, LifecycleError> {
     let now = OffsetDateTime::now_utc();
+    // A slot without a serial (SoftHSM2's spare uninitialised slot, an empty reader slot)
+    // is no token that could be in the inventory: it is not a sighting.
     let mut out: Vec<Sighting> = provider
         .list_tokens()?
         .into_iter()
+        .filter(|t| !t.serial.trim().is_empty())
         .map(|t| Sighting {
             serial: t.serial,
             interface: "pkcs11".into(),

@@ -78,7 +78,7 @@ fn every_built_message_id_exists_in_indonesian_and_english() {
             why.as_str().unwrap().replace('_', "-")
         ));
     }
-    for why in ["station_token", "in_inventory"] {
+    for why in ["station_token", "in_inventory", "no_serial"] {
         ids.push(format!("intake-skipped-{}", why.replace('_', "-")));
     }
     for lang in [Lang::Id, Lang::En] {

@@ -59,6 +59,7 @@ err-audit-not-yours = Audit { $id } belongs to auditor { $auditor }.
 
 intake-done = Stock intake: { $registered } tokens registered, { $skipped } skipped.
 intake-skipped-station-token = (a station token: officer or CA)
+intake-skipped-no-serial = (no serial: an empty or uninitialised slot)
 intake-skipped-in-inventory = (already in the inventory)
 err-intake-list = The supplier list is wrong at line { $line }: { $reason }
 hint-intake-list = The list is CSV with the columns serial,manufacturer,model,firmware[,label] and a header line.

@@ -59,6 +59,7 @@ err-audit-not-yours = Audit { $id } milik auditor { $auditor }.
 
 intake-done = Penerimaan stok: { $registered } token didaftarkan, { $skipped } dilewati.
 intake-skipped-station-token = (token stasiun: petugas atau CA)
+intake-skipped-no-serial = (tanpa nomor seri: slot kosong atau belum diinisialisasi)
 intake-skipped-in-inventory = (sudah ada di inventaris)
 err-intake-list = Daftar pemasok salah pada baris { $line }: { $reason }
 hint-intake-list = Daftar berupa CSV dengan kolom serial,manufacturer,model,firmware[,label] dan satu baris judul.

@@ -282,7 +282,10 @@ pub fn revoke(cli: &Cli, out: &Out, args: &RevokeArgs) -> Result<Exit, CliError>
                 &json!({"status": "done", "revocation": id, "serial": serial,
                 "token_state": token_state, "crl": crl, "incident": incident}),
             );
-            out.say("revoke-done", &[("id", &id), ("serial", &serial)]);
+            out.say(
+                "revoke-done",
+                &[("id", &id), ("serial", &serial.to_uppercase())],
+            );
             if let Some(state) = &token_state {
                 out.say("revoke-token-state", &[("state", state)]);
             }
@@ -306,7 +309,11 @@ pub fn revoke(cli: &Cli, out: &Out, args: &RevokeArgs) -> Result<Exit, CliError>
             );
             out.say(
                 "revoke-requested",
-                &[("id", &id), ("serial", &serial), ("ticket", &ticket)],
+                &[
+                    ("id", &id),
+                    ("serial", &serial.to_uppercase()),
+                    ("ticket", &ticket),
+                ],
             );
             out.line(&instructions);
             out.say("revoke-requested-next", &[("id", &id)]);

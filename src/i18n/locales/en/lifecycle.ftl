@@ -58,7 +58,7 @@ hint-audit-start = Open a new audit with `kustodi audit start --auditor-token UR
 err-audit-not-yours = Audit { $id } belongs to auditor { $auditor }.
 
 intake-done = Stock intake: { $registered } tokens registered, { $skipped } skipped.
-intake-skipped-station-token = (a station token: officer or CA)
+intake-skipped-station-token = (a station token: officer, auditor, CA or station key)
 intake-skipped-no-serial = (no serial: an empty or uninitialised slot)
 intake-skipped-in-inventory = (already in the inventory)
 err-intake-list = The supplier list is wrong at line { $line }: { $reason }

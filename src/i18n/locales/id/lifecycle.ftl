@@ -58,7 +58,7 @@ hint-audit-start = Buka audit baru dengan `kustodi audit start --auditor-token U
 err-audit-not-yours = Audit { $id } milik auditor { $auditor }.
 
 intake-done = Penerimaan stok: { $registered } token didaftarkan, { $skipped } dilewati.
-intake-skipped-station-token = (token stasiun: petugas atau CA)
+intake-skipped-station-token = (token stasiun: petugas, auditor, CA atau kunci stasiun)
 intake-skipped-no-serial = (tanpa nomor seri: slot kosong atau belum diinisialisasi)
 intake-skipped-in-inventory = (sudah ada di inventaris)
 err-intake-list = Daftar pemasok salah pada baris { $line }: { $reason }

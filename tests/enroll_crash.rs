@@ -17,6 +17,7 @@ const STEPS: &[&str] = &[
     "certcheck",
     "install",
     "receipt",
+    "supersede",
     "finish",
 ];
 
@@ -191,5 +192,54 @@ fn a_session_interrupted_after_any_step_is_rolled_back_by_abort() {
         let token = sb.stock_token();
         let (code, v) = sb.enroll(&app, &token, "p256");
         assert_eq!(code, 0, "re-enrol after abort at {step}: {v}");
+    }
+}
+
+/// Regression (issue 7): a renewal killed after a step near the end is resumed to exactly one
+/// new certificate and exactly one `superseded` revocation of the old one, also when the crash
+/// came right after the revocation.
+#[test]
+fn a_renewal_interrupted_near_the_end_is_resumed_and_revokes_the_old_certificate_once() {
+    for step in ["ca", "receipt", "supersede"] {
+        let sb = Sandbox::new();
+        let app = sb.approved("individual.json");
+        let stock = sb.stock_token();
+        let (code, v) = sb.enroll(&app, &stock, "p256");
+        assert_eq!(code, 0, "{v}");
+        let old = v["certificate_serial"].as_str().unwrap().to_owned();
+        let token = format!("pkcs11:serial={}", v["token_serial"].as_str().unwrap());
+        let out = sb.run_with(
+            &["--json", "renew", &old, "--token", &token, "--pin-stdin"],
+            Some(&sb.pins()),
+            &[("KUSTODI_TEST_CRASH_AFTER", step)],
+        );
+        assert_eq!(out.status.code(), None, "{step}: {}", text(&out));
+        sb.ledger_ok();
+        let (_, list) = sb.json(&["session", "list", "--status", "running"], None);
+        let session = list[0]["id"].as_str().unwrap().to_owned();
+        let (code, v) = sb.json(
+            &["session", "resume", &session, "--pin-stdin"],
+            Some(&sb.pins()),
+        );
+        assert_eq!(code, 0, "resume after {step}: {v}");
+        assert_eq!(v["status"], "done", "{step}: {v}");
+        assert_eq!(
+            sb.scalar("SELECT count(*) FROM certificates WHERE status = 'active'"),
+            "1",
+            "{step}"
+        );
+        assert_eq!(
+            sb.scalar("SELECT count(*) FROM revocations WHERE cause = 'superseded'"),
+            "1",
+            "{step}: the old certificate is revoked exactly once"
+        );
+        let revoked = sb
+            .event_kinds()
+            .iter()
+            .filter(|k| *k == "certificate.revoked")
+            .count();
+        assert_eq!(revoked, 1, "{step}");
+        assert_eq!(sb.scalar("SELECT count(*) FROM receipts"), "2", "{step}");
+        sb.ledger_ok();
     }
 }

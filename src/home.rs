@@ -191,6 +191,10 @@ pub struct TokensConfig {
     /// SoftHSM2) and OpenSC's module if it is installed.
     #[serde(default)]
     pub modules: Vec<PathBuf>,
+    /// **Tests only**: extra attestation roots (PEM, relative to the home) trusted besides
+    /// the pinned Yubico roots, e.g. the virtual PIV card's test CA. Empty in production.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestation_test_roots: Vec<PathBuf>,
 }
 
 impl TokensConfig {

@@ -16,6 +16,7 @@ pub mod errors;
 pub mod home;
 pub mod i18n;
 pub mod lifecycle;
+pub mod piv_provision;
 pub mod ports;
 pub mod receipt;
 pub mod reports;

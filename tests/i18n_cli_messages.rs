@@ -28,6 +28,7 @@ const PREFIXES: &[&str] = &[
     "token-",
     "crl-",
     "staff-",
+    "piv-",
 ];
 
 /// Strings with a message-like prefix that are data, not message ids.

@@ -572,6 +572,20 @@ pub enum TokenCmd {
     },
     /// Record that a returned token was wiped (reset to factory state).
     Wiped { serial: String },
+    /// Provision a YubiKey / PIV device from stock for its holder: the holder's PIN, a random
+    /// PUK and management key escrowed to the custodians, a key pair generated on the device
+    /// and its attestation verified and bound to the inventory record.
+    PivInit {
+        /// The device's serial (as `kustodi token list` shows it).
+        serial: u32,
+        /// p256, p384, rsa2048.
+        #[arg(long, default_value = "p256")]
+        algorithm: String,
+        /// Read the holder's new PIN from standard input (one line) instead of twice on the
+        /// terminal.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
     /// Link a token to the lost, damaged, revoked or returned token it replaces.
     Replace {
         serial: String,

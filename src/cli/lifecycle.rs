@@ -9,9 +9,13 @@ use kustodi::domain::inventory::{InventoryError, Role, TokenState};
 use kustodi::enroll::{self, Context, EnrolError, Officer};
 use kustodi::errors::from_service;
 use kustodi::lifecycle::{self, Actor, IntakeEntry, LifecycleError, RevokeOutcome, RevokeRequest};
+use kustodi::piv_provision::{self, PivProvisionError, PivProvisionRequest};
+use kustodi::ports::token::TokenError;
 use kustodi::secret::Pin;
 use kustodi::service::Station;
 use kustodi::store::lifecycle::RevocationRow;
+use kustodi::token::attestation::TrustStore;
+use kustodi::token::piv::{KeygenParams, PivPinPolicy, PivProvider, PivSlot, PivTouchPolicy};
 use kustodi::token::pkcs11::Pkcs11Provider;
 use serde_json::{Value, json};
 
@@ -661,10 +665,18 @@ pub fn token(cli: &Cli, out: &Out, cmd: &TokenCmd) -> Result<Exit, CliError> {
                         format!("list:{}", file.display()),
                     )
                 }
-                _ => (
-                    listed.iter().map(IntakeEntry::from_info).collect(),
-                    "present".to_owned(),
-                ),
+                _ => {
+                    let mut entries: Vec<IntakeEntry> =
+                        listed.iter().map(IntakeEntry::from_info).collect();
+                    // PIV devices (YubiKeys) pcscd sees; a station without readers is normal.
+                    let piv = PivProvider::new();
+                    for serial in piv.serials().unwrap_or_default() {
+                        if let Ok(info) = piv.open_by_serial(serial).and_then(|s| s.token_info()) {
+                            entries.push(IntakeEntry::from_info(&info));
+                        }
+                    }
+                    (entries, "present".to_owned())
+                }
             };
             let r = lifecycle::intake(&mut station, &entries, &station_serials, &source, &a)
                 .map_err(lifecycle_error)?;
@@ -728,6 +740,11 @@ pub fn token(cli: &Cli, out: &Out, cmd: &TokenCmd) -> Result<Exit, CliError> {
                 ],
             );
         }
+        TokenCmd::PivInit {
+            serial,
+            algorithm,
+            pin_stdin,
+        } => return piv_init(&mut station, &a, out, *serial, algorithm, *pin_stdin),
         _ => unreachable!("token list/init are handled in cli::token"),
     }
     Ok(Exit::Ok)
@@ -777,5 +794,116 @@ pub fn sandbox_staff(cli: &Cli, out: &Out, cmd: &SandboxStaffCmd) -> Result<Exit
     );
     // Sandbox only: printed once so the sandbox's staff can sign in; never stored in clear.
     out.say("staff-pin", &[("pin", made.pin.expose())]);
+    Ok(Exit::Ok)
+}
+
+/// A PIV provisioning error as a message and what to do.
+fn piv_error(e: PivProvisionError) -> CliError {
+    use PivProvisionError as P;
+    match e {
+        P::Lifecycle(l) => lifecycle_error(l),
+        P::Enrol(e) => enrol_error(e),
+        P::Service(s) => from_service(s),
+        P::Store(s) => from_service(s.into()),
+        P::Archive(a) => from_service(a.into()),
+        P::NotStock { serial, state } => CliError::refused("piv.not_stock", "err-piv-not-stock")
+            .arg("serial", serial)
+            .arg("state", state)
+            .hint("hint-lifecycle-intake"),
+        P::NoFactoryDefault { profile, secret } => {
+            CliError::failed("piv.factory", "err-piv-factory")
+                .arg("profile", profile)
+                .arg("secret", secret)
+                .hint("hint-enrol-factory")
+        }
+        P::Token {
+            serial,
+            step,
+            error,
+        } => {
+            let hint = if matches!(
+                error,
+                TokenError::Removed | TokenError::TokenNotFound { .. }
+            ) {
+                "hint-piv-removed"
+            } else {
+                "hint-piv-token"
+            };
+            CliError::failed("piv.token", "err-piv-token")
+                .arg("serial", serial)
+                .arg("step", step)
+                .arg("reason", error)
+                .hint(hint)
+        }
+        P::Attestation { serial, refusal } => {
+            CliError::refused("piv.attestation", "err-piv-attestation")
+                .arg("serial", serial)
+                .arg("reason", refusal)
+                .hint("hint-piv-attestation")
+        }
+    }
+}
+
+/// `kustodi token piv-init SERIAL`.
+fn piv_init(
+    station: &mut Station<'_>,
+    actor: &Actor,
+    out: &Out,
+    serial: u32,
+    algorithm: &str,
+    pin_stdin: bool,
+) -> Result<Exit, CliError> {
+    let (_, key_algorithm) = enroll::parse_algorithm(algorithm).map_err(enrol_error)?;
+    let session = PivProvider::new().open_by_serial(serial).map_err(|e| {
+        piv_error(PivProvisionError::Token {
+            serial: serial.to_string(),
+            step: "open",
+            error: e,
+        })
+    })?;
+    let mut trust = TrustStore::yubico();
+    for root in &station.config().tokens.attestation_test_roots {
+        let path = station.home().resolve(root);
+        let pem = kustodi::service::read_limited(&path, 64 * 1024).map_err(from_service)?;
+        trust = trust.with_test_root(&pem).map_err(|r| {
+            piv_error(PivProvisionError::Attestation {
+                serial: serial.to_string(),
+                refusal: r,
+            })
+        })?;
+    }
+    let pin = PinReader { stdin: pin_stdin }.new_applicant_pin(out)?;
+    let done = piv_provision::provision_piv(
+        station,
+        actor,
+        &session,
+        &PivProvisionRequest {
+            holder_pin: &pin,
+            algorithm: key_algorithm,
+            params: KeygenParams {
+                slot: PivSlot::Signature,
+                pin_policy: PivPinPolicy::Always,
+                touch_policy: PivTouchPolicy::Never,
+            },
+            trust: &trust,
+        },
+        &piv_provision::Quiet,
+    )
+    .map_err(piv_error)?;
+    out.json(
+        &json!({"status": "done", "serial": done.serial, "profile": done.profile,
+        "slot": done.slot.to_string(), "key_spki_sha256": done.key_spki_sha256,
+        "attested_serial": done.attested_serial,
+        "attested_firmware": done.attested_firmware.map(|f| f.to_string()),
+        "escrow": done.escrow}),
+    );
+    out.say(
+        "piv-init-done",
+        &[
+            ("serial", &done.serial),
+            ("slot", &done.slot.to_string()),
+            ("sha256", &done.key_spki_sha256),
+        ],
+    );
     Ok(Exit::Ok)
 }

@@ -93,3 +93,12 @@ err-lifecycle-certificate-unknown = Certificate { $serial } is not known to the 
 hint-lifecycle-certificate = Check the serial: hex, as `openssl x509 -serial` prints it and as it stands on the issuance receipt.
 err-lifecycle-witness = Destroying token { $serial } needs an auditor as witness.
 hint-lifecycle-witness = Add --witness ID with the NIP of the auditor present.
+
+piv-init-done = Device { $serial } is provisioned for its holder: the key in slot { $slot } was generated on the device and its attestation verified and bound to the inventory record (key SHA-256 { $sha256 }). PUK and management key are escrowed to the custodians.
+err-piv-not-stock = Device { $serial } is recorded as { $state }; only a device from stock is provisioned.
+err-piv-factory = The firmware profile { $profile } gives no factory value for { $secret }.
+err-piv-token = Device { $serial } failed at step { $step }: { $reason }
+hint-piv-token = Check the device and the reader, then see the ledger (`kustodi ledger events`) for what was recorded; ask the custodians for the escrowed PUK if the PIN was set.
+hint-piv-removed = The device was pulled out or does not answer. Plug it in again; no key is on record for it. If the holder's PIN was already set, reset the device (both PIN and PUK blocked) before trying again.
+err-piv-attestation = The attestation of device { $serial } was refused: { $reason }
+hint-piv-attestation = Do not issue on this device: it cannot prove the key was made on a genuine YubiKey. It is set aside as refused; report it to the supplier.

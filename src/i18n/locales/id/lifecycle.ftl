@@ -93,3 +93,12 @@ err-lifecycle-certificate-unknown = Sertifikat { $serial } tidak dikenal stasiun
 hint-lifecycle-certificate = Periksa nomor seri: heksadesimal, seperti dicetak `openssl x509 -serial` dan tertera pada tanda terima penerbitan.
 err-lifecycle-witness = Pemusnahan token { $serial } memerlukan auditor sebagai saksi.
 hint-lifecycle-witness = Tambahkan --witness ID dengan NIP auditor yang hadir.
+
+piv-init-done = Perangkat { $serial } telah disiapkan untuk pemiliknya: kunci di slot { $slot } dibangkitkan di perangkat dan atestasinya diverifikasi serta diikat ke catatan inventaris (SHA-256 kunci { $sha256 }). PUK dan kunci manajemen dititipkan kepada kustodian.
+err-piv-not-stock = Perangkat { $serial } tercatat sebagai { $state }; hanya perangkat dari stok yang disiapkan.
+err-piv-factory = Profil firmware { $profile } tidak memuat nilai pabrik untuk { $secret }.
+err-piv-token = Perangkat { $serial } gagal pada langkah { $step }: { $reason }
+hint-piv-token = Periksa perangkat dan pembacanya, lalu lihat ledger (`kustodi ledger events`) untuk apa yang tercatat; minta PUK titipan kepada kustodian bila PIN sudah diatur.
+hint-piv-removed = Perangkat dicabut atau tidak menjawab. Pasang kembali; tidak ada kunci yang tercatat untuknya. Bila PIN pemilik sudah diatur, reset perangkat (PIN dan PUK terblokir) sebelum mencoba lagi.
+err-piv-attestation = Atestasi perangkat { $serial } ditolak: { $reason }
+hint-piv-attestation = Jangan terbitkan sertifikat pada perangkat ini: perangkat tidak dapat membuktikan kunci dibuat di YubiKey asli. Perangkat disisihkan sebagai ditolak; laporkan kepada pemasok.

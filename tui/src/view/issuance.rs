@@ -118,7 +118,12 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
                 lines.push(field(v, label, value, w));
             }
             for a in &d.advisories {
-                para(&mut lines, &format!("! {a}"), dim(), 2);
+                para(
+                    &mut lines,
+                    &format!("! {}", v.ta("enroll-warning", &[("advisory", a)])),
+                    dim(),
+                    2,
+                );
             }
             lines.push(Line::default());
             para(&mut lines, &v.t("desk-issue-handover"), bold(), 3);

@@ -598,11 +598,13 @@ fn edit_pin(field: &mut PinField, key: &KeyEvent) -> bool {
 }
 
 fn issuance_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let running = model.pending.contains(&Job::Enroll);
     let Some(s) = model.session.as_mut() else {
         return go_to_queue(model);
     };
-    if s.step == IssuanceStep::Running {
-        // The run cannot be interrupted from the desk: its result comes back.
+    if s.step == IssuanceStep::Running && running {
+        // The run cannot be interrupted from the desk: its result comes back. (Without a
+        // pending run, e.g. the worker is gone, Esc still leaves.)
         return vec![];
     }
     if key.code == KeyCode::Esc {

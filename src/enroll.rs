@@ -78,6 +78,9 @@ pub const CA_PIN_ENV: &str = "KUSTODI_CA_PIN";
 pub const CA_KEY_LABEL: &str = "kustodi-ca";
 /// Validity of the sandbox CA certificate.
 pub const SANDBOX_CA_DAYS: u32 = 3650;
+/// The SO PIN that new sandbox tokens "ship with" (public, like a vendor's factory default).
+/// Shared by `kustodi sandbox` / `kustodi enroll` and the desk.
+pub const SANDBOX_FACTORY_SO_PIN: &str = "12345678";
 
 /// Why an enrolment step was refused or failed.
 #[derive(Debug, thiserror::Error)]

@@ -303,3 +303,158 @@ pub fn from_service(e: ServiceError) -> UserError {
         }
     }
 }
+
+fn token_reason(e: &crate::ports::token::TokenError) -> String {
+    e.to_string()
+}
+
+/// Every enrolment error as a message + hint (shared by `kustodi enroll` and the desk).
+pub fn enrol_error(e: crate::enroll::EnrolError) -> UserError {
+    use crate::enroll::EnrolError as E;
+    let refused = UserError::refused;
+    let failed = UserError::failed;
+    match e {
+        E::Service(s) => from_service(s),
+        E::NotApproved { id, status } => refused("enrol.not_approved", "err-enrol-not-approved")
+            .arg("id", id)
+            .arg("status", status)
+            .hint("hint-enrol-approve"),
+        E::SessionOpen { id, session } => refused("enrol.session_open", "err-enrol-session-open")
+            .arg("id", id)
+            .arg("session", session)
+            .hint("hint-enrol-session"),
+        E::TokenNotStock { serial, state } => {
+            refused("enrol.token_not_stock", "err-enrol-token-not-stock")
+                .arg("serial", serial)
+                .arg("state", state)
+                .hint("hint-enrol-token")
+        }
+        E::TokenRefused {
+            profile,
+            algorithm,
+            reasons,
+        } => refused("enrol.token_refused", "err-enrol-token-refused")
+            .arg("profile", profile)
+            .arg("algorithm", algorithm)
+            .arg("reasons", reasons)
+            .hint("hint-enrol-refused"),
+        E::FactorySoPinUnknown { profile } => {
+            failed("enrol.factory_so_pin", "err-enrol-factory-so-pin")
+                .arg("profile", profile)
+                .hint("hint-enrol-factory")
+        }
+        E::PinPolicy(v) => refused("enrol.pin_policy", "err-enrol-pin-policy")
+            .arg("reason", v)
+            .hint("hint-enrol-pin"),
+        E::PinMismatch => {
+            refused("enrol.pin_mismatch", "err-enrol-pin-mismatch").hint("hint-enrol-pin")
+        }
+        e @ E::OfficerPinIncorrect { .. } => {
+            let text = e.to_string();
+            let retries = text
+                .split_once('(')
+                .map(|(_, r)| format!("({r}"))
+                .unwrap_or_default();
+            refused("enrol.officer_pin", "err-enrol-officer-pin")
+                .arg("retries", retries)
+                .hint("hint-enrol-officer-pin")
+        }
+        E::OfficerPinLocked => refused("enrol.officer_pin_locked", "err-enrol-officer-pin-locked")
+            .hint("hint-enrol-officer-locked"),
+        E::NoOfficerToken => failed("enrol.no_officer_token", "err-enrol-no-officer-token")
+            .hint("hint-enrol-officer"),
+        E::OfficerKeyMissing { uri } => {
+            refused("enrol.officer_key_missing", "err-enrol-officer-key-missing")
+                .arg("uri", uri)
+                .hint("hint-enrol-officer-cert")
+        }
+        E::OfficerCertificate { reason } => {
+            refused("enrol.officer_certificate", "err-enrol-officer-cert")
+                .arg("reason", reason)
+                .hint("hint-enrol-officer-cert")
+        }
+        E::NoCa => failed("enrol.no_ca", "err-enrol-no-ca").hint("hint-enrol-ca"),
+        E::KeyRefusedRoca => refused("enrol.key_roca", "err-enrol-roca").hint("hint-enrol-roca"),
+        E::Token(t) => failed("enrol.token", "err-enrol-token")
+            .arg("reason", token_reason(&t))
+            .hint("hint-enrol-token-failed"),
+        E::ApplicantPin(t) => refused("enrol.applicant_pin", "err-enrol-applicant-pin")
+            .arg("reason", token_reason(&t))
+            .hint("hint-enrol-applicant-pin"),
+        E::Ca(c) => failed("enrol.ca", "err-enrol-ca")
+            .arg("reason", c)
+            .hint("hint-enrol-ca-failed"),
+        E::Check(c) => refused("enrol.certificate_refused", "err-enrol-check")
+            .arg("reason", c)
+            .hint("hint-enrol-check"),
+        E::Csr(c) => failed("enrol.csr", "err-enrol-csr")
+            .arg("reason", c)
+            .hint("hint-enrol-token-failed"),
+        E::Receipt(r) => refused("receipt.invalid", "err-enrol-receipt")
+            .arg("reason", r)
+            .hint("hint-enrol-receipt"),
+        E::Archive(a) => failed("enrol.archive", "err-enrol-archive")
+            .arg("reason", a)
+            .hint("hint-config"),
+        E::SessionState { id, status, what } => {
+            refused("enrol.session_state", "err-enrol-session-state")
+                .arg("id", id)
+                .arg("status", status)
+                .arg("what", what)
+                .hint("hint-enrol-session-list")
+        }
+        E::NoParkedSession => {
+            refused("enrol.no_parked_session", "err-enrol-no-parked").hint("hint-enrol-import")
+        }
+        E::Profiles(r) => failed("enrol.profiles", "err-enrol-profiles")
+            .arg("reason", r)
+            .hint("hint-profile"),
+        E::CorruptSession { id, reason } => {
+            failed("enrol.corrupt_session", "err-enrol-corrupt-session")
+                .arg("id", id)
+                .arg("reason", reason)
+                .hint("hint-ledger-invalid")
+        }
+        E::ReceiptNotInLedger { sha256 } => {
+            refused("receipt.not_in_ledger", "err-enrol-receipt-not-in-ledger")
+                .arg("sha256", sha256)
+                .hint("hint-enrol-receipt-ledger")
+        }
+        E::File { path, reason } => failed("io.read", "err-enrol-file")
+            .arg("path", path.display())
+            .arg("reason", reason)
+            .hint("hint-io"),
+        E::Supersede(reason) => failed("renew.supersede", "err-renew-supersede")
+            .arg("reason", reason)
+            .hint("hint-renew-supersede"),
+        E::NotRenewable { serial, status } => refused("renew.not_active", "err-renew-not-active")
+            .arg("serial", serial)
+            .arg("status", status)
+            .hint("hint-renew-not-active"),
+        E::OwnCertificate { officer } => refused("lifecycle.own_token", "err-lifecycle-own-token")
+            .arg("officer", officer)
+            .hint("hint-lifecycle-own-token"),
+        E::TokenLabel { label } => refused("token.label", "err-token-label")
+            .arg("label", label)
+            .hint("hint-token-label"),
+        E::InitIncomplete {
+            serial,
+            stage,
+            token_state,
+            escrow,
+            reason,
+        } => failed(
+            "token.init_incomplete",
+            match token_state {
+                "reinitialised" => "err-token-init-reinitialised",
+                "so_pin_unknown" => "err-token-init-so-pin-unknown",
+                _ => "err-token-init-unrecorded",
+            },
+        )
+        .arg("serial", serial)
+        .arg("stage", stage)
+        .arg("escrow", escrow.unwrap_or_else(|| "-".into()))
+        .arg("reason", reason)
+        .hint("hint-token-init-incomplete"),
+    }
+}

@@ -25,8 +25,7 @@ use super::args::{Cli, SandboxCmd, SandboxTokenCmd};
 use super::output::{CliError, Exit, Out};
 use kustodi::errors::from_service;
 
-/// The SO PIN that new sandbox tokens "ship with" (public, like a vendor's factory default).
-pub const SANDBOX_FACTORY_SO_PIN: &str = "12345678";
+pub use kustodi::enroll::SANDBOX_FACTORY_SO_PIN;
 /// Example applications written into a new sandbox.
 const EXAMPLES: &[(&str, &[u8])] = &[
     (

@@ -7,6 +7,7 @@ use kustodi::domain::application::{ApplicationForm, CertificateKind, DocumentKin
 use kustodi::domain::problem::Problem;
 use kustodi::errors::UserError;
 use kustodi::i18n::Lang;
+use kustodi::secret::Pin;
 use kustodi::store::ApplicationSummary;
 use time::OffsetDateTime;
 
@@ -50,8 +51,7 @@ impl Officer {
     }
 }
 
-/// Screens of the desk. The issuance screens (token, passphrase, keygen, CA, receipt) come
-/// in later as more variants driven by [`IssuanceSession`].
+/// Screens of the desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Screen {
     #[default]
@@ -59,7 +59,7 @@ pub enum Screen {
     Wizard,
     Detail,
     Ledger,
-    /// Placeholder of the issuance flow (steps listed, none working yet).
+    /// An in-person issuance ([`IssuanceSession`]): token, PINs, run, result.
     Issuance,
 }
 
@@ -336,6 +336,8 @@ pub enum Job {
     Decide,
     LoadDetail,
     VerifyLedger,
+    ListTokens,
+    Enroll,
 }
 
 impl Job {
@@ -347,27 +349,215 @@ impl Job {
             Self::Decide => "desk-busy-decide",
             Self::LoadDetail => "desk-busy-detail",
             Self::VerifyLedger => "desk-busy-ledger",
+            Self::ListTokens => "desk-busy-tokens",
+            Self::Enroll => "desk-busy-enroll",
         }
     }
 }
 
-/// Issuance steps (the later issue builds them; listed now so the flow has its place).
+/// The steps of an in-person issuance, as the progress list of the Issuance screen shows them.
 pub const ISSUANCE_STEPS: [&str; 5] = [
     "desk-issue-step-token",
-    "desk-issue-step-passphrase",
-    "desk-issue-step-keygen",
-    "desk-issue-step-ca",
-    "desk-issue-step-receipt",
+    "desk-issue-step-applicant-pin",
+    "desk-issue-step-officer-pin",
+    "desk-issue-step-run",
+    "desk-issue-step-result",
 ];
 
-/// One in-person issuance for an approved application. The issuance screens will keep
-/// their state here (token found, PIN set, key generated, certificate, receipt).
+/// A PIN being typed at the desk. The text lives in a [`Pin`] (zeroized when dropped or
+/// replaced); `Debug` shows no character of it and the view one `•` per character.
+#[derive(Clone, Default)]
+pub struct PinField(Pin);
+
+impl PinField {
+    /// Characters typed (the view draws as many `•`).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn push(&mut self, c: char) {
+        let mut text = String::with_capacity(self.0.expose().len() + c.len_utf8());
+        text.push_str(self.0.expose());
+        text.push(c);
+        // `Pin::new` copies and zeroizes `text`; the old PIN is zeroized when replaced.
+        self.0 = Pin::new(text);
+    }
+    pub fn pop(&mut self) -> bool {
+        let mut chars = self.0.expose().chars();
+        if chars.next_back().is_none() {
+            return false;
+        }
+        self.0 = Pin::new(chars.as_str().to_owned());
+        true
+    }
+    /// Forgets the text (zeroized).
+    pub fn clear(&mut self) {
+        self.0 = Pin::default();
+    }
+    /// Takes the PIN out, leaving the field empty.
+    pub fn take(&mut self) -> Pin {
+        std::mem::take(&mut self.0)
+    }
+    pub fn same_as(&self, other: &PinField) -> bool {
+        self.0 == other.0
+    }
+    pub fn pin(&self) -> &Pin {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PinField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinField(***)")
+    }
+}
+
+impl PartialEq for PinField {
+    /// Compares the lengths only: equality of models never looks at a PIN.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+    }
+}
+impl Eq for PinField {}
+
+/// A PIN handed from the desk to the worker inside an [`crate::msg::Effect`]. Shared, never
+/// copied: the [`Pin`] is zeroized when the last holder drops it. Equality is identity (no
+/// comparison of the text), and `Debug` is masked.
+#[derive(Clone)]
+pub struct SecretPin(Arc<Pin>);
+
+impl SecretPin {
+    pub fn new(pin: Pin) -> Self {
+        Self(Arc::new(pin))
+    }
+    pub fn pin(&self) -> &Pin {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretPin(***)")
+    }
+}
+
+impl PartialEq for SecretPin {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Eq for SecretPin {}
+
+/// A token the desk may issue on: seen by the station's PKCS#11 module, with a serial, not one
+/// of the station's own tokens (station key, CA, officers, staff) and `stock` in the inventory
+/// (or not in it yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenChoice {
+    pub uri: String,
+    pub label: String,
+    pub serial: String,
+    pub manufacturer: String,
+    pub model: String,
+    /// The firmware profile the token is recognised as (its PIN rules).
+    pub profile_id: String,
+    /// Already registered as stock (else unknown to the inventory yet).
+    pub registered: bool,
+}
+
+/// How an issuance run ended without a certificate, as the result step shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuanceFailure {
+    pub error: UserError,
+    /// The enrolment session left open (a token pulled out mid-way): `kustodi session resume`
+    /// continues it.
+    pub session: Option<String>,
+}
+
+/// Where an issuance is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum IssuanceStep {
+    /// Choosing the applicant's token from the list.
+    #[default]
+    Token,
+    /// The applicant types their new PIN, twice.
+    ApplicantPin,
+    /// The officer types their officer-token PIN.
+    OfficerPin,
+    /// The worker signs the officer in and runs the enrolment.
+    Running,
+    /// Certificate on the token, receipt signed.
+    Done(kustodi::enroll::Summary),
+    /// The request went to the offline CA.
+    Parked {
+        session: String,
+        ticket: String,
+        csr_file: PathBuf,
+    },
+    Failed(IssuanceFailure),
+}
+
+impl IssuanceStep {
+    /// Index into [`ISSUANCE_STEPS`].
+    pub fn index(&self) -> usize {
+        match self {
+            Self::Token => 0,
+            Self::ApplicantPin => 1,
+            Self::OfficerPin => 2,
+            Self::Running => 3,
+            Self::Done(_) | Self::Parked { .. } | Self::Failed(_) => 4,
+        }
+    }
+}
+
+/// One in-person issuance for an approved application.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IssuanceSession {
     pub application_id: String,
     pub applicant_name: String,
-    /// Index into [`ISSUANCE_STEPS`].
-    pub step: usize,
+    pub step: IssuanceStep,
+    /// Tokens found (`None` while the list is loading).
+    pub tokens: Option<Vec<TokenChoice>>,
+    /// The list could not be read (message + what to do).
+    pub tokens_error: Option<UserError>,
+    /// Highlighted row of the token list.
+    pub cursor: usize,
+    /// The token chosen with Enter.
+    pub token: Option<TokenChoice>,
+    /// The applicant's first entry.
+    pub applicant_pin: PinField,
+    /// The applicant's second entry (typed after Enter on the first).
+    pub applicant_pin_again: PinField,
+    /// The first entry is done; the second is being typed.
+    pub confirming: bool,
+    /// The officer's PIN being typed.
+    pub officer_pin: PinField,
+    /// The applicant's confirmed PIN, kept only while the officer types their PIN and the
+    /// run is under way (a wrong officer PIN asks for the officer's PIN alone again);
+    /// dropped (zeroized) with any result and when the screen is left.
+    pub confirmed_pin: Option<SecretPin>,
+    /// Why the PIN step asks again (mismatch, PIN rules, wrong officer PIN).
+    pub pin_error: Option<Text>,
+}
+
+impl IssuanceSession {
+    pub fn new(application_id: String, applicant_name: String) -> Self {
+        Self {
+            application_id,
+            applicant_name,
+            ..Self::default()
+        }
+    }
+
+    /// Forgets every PIN typed or held (zeroized).
+    pub fn clear_pins(&mut self) {
+        self.applicant_pin.clear();
+        self.applicant_pin_again.clear();
+        self.officer_pin.clear();
+        self.confirming = false;
+        self.confirmed_pin = None;
+    }
 }
 
 /// The whole desk.

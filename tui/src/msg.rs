@@ -9,7 +9,7 @@ use kustodi::errors::UserError;
 use kustodi::store::{ApplicationQuery, ApplicationSummary};
 use time::OffsetDateTime;
 
-use crate::model::DetailData;
+use crate::model::{DetailData, IssuanceFailure, SecretPin, TokenChoice};
 
 /// Everything that can happen to the desk.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +56,45 @@ pub enum Effect {
     },
     LoadDetail(String),
     VerifyLedger,
+    /// The tokens of the station's PKCS#11 module the desk may issue on.
+    ListTokens,
+    /// Signs the officer in with `[officer] default_token` and runs the enrolment of an
+    /// approved application on a stock token, as `kustodi enroll` does. The PINs travel
+    /// inside (masked, zeroized when the worker drops them).
+    Enroll(Box<EnrollRequest>),
+}
+
+/// Everything an enrolment run needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollRequest {
+    pub application_id: String,
+    pub token_uri: String,
+    /// Serial of the chosen token (checked against the token found at `token_uri`).
+    pub token_serial: String,
+    pub algorithm: String,
+    /// Language of the receipt.
+    pub lang: kustodi::i18n::Lang,
+    pub applicant_pin: SecretPin,
+    pub officer_pin: SecretPin,
+}
+
+/// How an enrolment run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnrollResult {
+    Done(kustodi::enroll::Summary),
+    Parked {
+        session: String,
+        ticket: String,
+        csr_file: PathBuf,
+    },
+    /// The officer token refused the PIN (nothing was started).
+    OfficerPinWrong {
+        retries_left: Option<u32>,
+        final_try: bool,
+    },
+    /// The applicant's PIN breaks the token's rules (nothing was started).
+    PinPolicy(UserError),
+    Failed(IssuanceFailure),
 }
 
 /// The outcome of checking an application file.
@@ -116,4 +155,9 @@ pub enum Reply {
         result: Result<Box<DetailData>, UserError>,
     },
     LedgerVerified(Result<(u64, u64, String), UserError>),
+    TokensListed(Result<Vec<TokenChoice>, UserError>),
+    Enrolled {
+        application_id: String,
+        result: EnrollResult,
+    },
 }

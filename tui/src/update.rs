@@ -8,10 +8,13 @@ use kustodi::domain::application::{self, ApplicationStatus, Decision};
 use kustodi::store::ApplicationQuery;
 
 use crate::model::{
-    CheckedForm, Detail, Dialog, IssuanceSession, Job, LedgerState, Model, Notice, QueueTab,
-    Screen, Wizard, WizardStep,
+    CheckedForm, Detail, Dialog, IssuanceSession, IssuanceStep, Job, LedgerState, Model, Notice,
+    PinField, QueueTab, Screen, SecretPin, Wizard, WizardStep,
 };
-use crate::msg::{Anchor, CheckOutcome, Effect, Msg, QueueRequest, Reply, SubmitError};
+use crate::msg::{
+    Anchor, CheckOutcome, Effect, EnrollRequest, EnrollResult, Msg, QueueRequest, Reply,
+    SubmitError,
+};
 use crate::text::Text;
 
 /// Pages hold this many screens of rows (one above, the visible one, one below).
@@ -539,14 +542,13 @@ fn detail_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                 ));
                 return vec![];
             }
-            model.session = Some(IssuanceSession {
-                application_id: d.row.id.clone(),
-                applicant_name: d.row.applicant_name.clone(),
-                step: 0,
-            });
+            model.session = Some(IssuanceSession::new(
+                d.row.id.clone(),
+                d.row.applicant_name.clone(),
+            ));
             model.screen = Screen::Issuance;
             model.notice = None;
-            vec![]
+            vec![list_tokens(model)]
         }
         _ => vec![],
     }
@@ -560,15 +562,238 @@ fn ledger_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+fn list_tokens(model: &mut Model) -> Effect {
+    if let Some(s) = model.session.as_mut() {
+        s.tokens = None;
+        s.tokens_error = None;
+    }
+    model.pending.push(Job::ListTokens);
+    Effect::ListTokens
+}
+
+/// The key algorithm of desk issuances (the default of `kustodi enroll`).
+pub const ISSUANCE_ALGORITHM: &str = "p256";
+
+/// Most PIN characters a field takes (token PINs are far shorter).
+const MAX_PIN_CHARS: usize = 64;
+
+/// Edits a PIN field: typed characters, Backspace, Ctrl-U. Returns whether it changed.
+fn edit_pin(field: &mut PinField, key: &KeyEvent) -> bool {
+    if let Some(c) = typed(key) {
+        if field.len() < MAX_PIN_CHARS {
+            field.push(c);
+            return true;
+        }
+        return false;
+    }
+    if key.code == KeyCode::Backspace {
+        return field.pop();
+    }
+    if ctrl(key, 'u') {
+        let changed = !field.is_empty();
+        field.clear();
+        return changed;
+    }
+    false
+}
+
 fn issuance_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => {
-            model.session = None;
-            model.screen = Screen::Detail;
+    let running = model.pending.contains(&Job::Enroll);
+    let Some(s) = model.session.as_mut() else {
+        return go_to_queue(model);
+    };
+    if s.step == IssuanceStep::Running && running {
+        // The run cannot be interrupted from the desk: its result comes back. (Without a
+        // pending run, e.g. the worker is gone, Esc still leaves.)
+        return vec![];
+    }
+    if key.code == KeyCode::Esc {
+        // Leaving forgets every PIN (the session is dropped).
+        s.clear_pins();
+        return go_to_queue(model);
+    }
+    match s.step {
+        IssuanceStep::Token => {
+            let n = s.tokens.as_ref().map_or(0, Vec::len);
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => {
+                    s.cursor = s.cursor.saturating_sub(1);
+                    vec![]
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    if n > 0 {
+                        s.cursor = (s.cursor + 1).min(n - 1);
+                    }
+                    vec![]
+                }
+                KeyCode::Char('r') | KeyCode::F(5) => {
+                    if s.tokens.is_none() {
+                        return vec![];
+                    }
+                    model.notice = None;
+                    vec![list_tokens(model)]
+                }
+                KeyCode::Enter => {
+                    let Some(t) = s.tokens.as_ref().and_then(|t| t.get(s.cursor)) else {
+                        return vec![];
+                    };
+                    s.token = Some(t.clone());
+                    s.step = IssuanceStep::ApplicantPin;
+                    s.clear_pins();
+                    s.pin_error = None;
+                    model.notice = None;
+                    vec![]
+                }
+                KeyCode::Char('q') => go_to_queue(model),
+                _ => vec![],
+            }
+        }
+        IssuanceStep::ApplicantPin => {
+            if key.code != KeyCode::Enter {
+                let field = if s.confirming {
+                    &mut s.applicant_pin_again
+                } else {
+                    &mut s.applicant_pin
+                };
+                if edit_pin(field, &key) {
+                    s.pin_error = None;
+                }
+                return vec![];
+            }
+            if !s.confirming {
+                if s.applicant_pin.is_empty() {
+                    s.pin_error = Some(Text::new("desk-issue-pin-empty"));
+                    return vec![];
+                }
+                let profile = s.token.as_ref().map(|t| t.profile_id.clone());
+                // The token model's PIN rules, before the second entry (a pure check).
+                if let Some(profile) = profile
+                    && let Err(e) = kustodi::enroll::check_new_pin(&profile, s.applicant_pin.pin())
+                {
+                    s.applicant_pin.clear();
+                    s.pin_error = Some(crate::text::error_text(&kustodi::errors::enrol_error(e)));
+                    return vec![];
+                }
+                s.confirming = true;
+                s.pin_error = None;
+                return vec![];
+            }
+            if s.applicant_pin.same_as(&s.applicant_pin_again) {
+                s.confirmed_pin = Some(SecretPin::new(s.applicant_pin.take()));
+                s.applicant_pin_again.clear();
+                s.confirming = false;
+                s.pin_error = None;
+                s.step = IssuanceStep::OfficerPin;
+            } else {
+                s.applicant_pin.clear();
+                s.applicant_pin_again.clear();
+                s.confirming = false;
+                s.pin_error = Some(Text::new("desk-issue-pin-mismatch"));
+            }
             vec![]
         }
-        _ => vec![],
+        IssuanceStep::OfficerPin => {
+            if key.code != KeyCode::Enter {
+                if edit_pin(&mut s.officer_pin, &key) {
+                    s.pin_error = None;
+                }
+                return vec![];
+            }
+            if s.officer_pin.is_empty() {
+                s.pin_error = Some(Text::new("desk-issue-pin-empty"));
+                return vec![];
+            }
+            let (Some(token), Some(applicant_pin)) = (s.token.clone(), s.confirmed_pin.clone())
+            else {
+                // Cannot happen through the keys; start the PIN steps again.
+                s.clear_pins();
+                s.step = IssuanceStep::ApplicantPin;
+                return vec![];
+            };
+            let officer_pin = SecretPin::new(s.officer_pin.take());
+            s.pin_error = None;
+            s.step = IssuanceStep::Running;
+            let effect = Effect::Enroll(Box::new(EnrollRequest {
+                application_id: s.application_id.clone(),
+                token_uri: token.uri,
+                token_serial: token.serial,
+                algorithm: ISSUANCE_ALGORITHM.to_owned(),
+                lang: model.lang,
+                applicant_pin,
+                officer_pin,
+            }));
+            model.notice = None;
+            model.pending.push(Job::Enroll);
+            vec![effect]
+        }
+        IssuanceStep::Running => vec![],
+        IssuanceStep::Done(_) | IssuanceStep::Parked { .. } | IssuanceStep::Failed(_) => {
+            match key.code {
+                KeyCode::Enter | KeyCode::Char('q') => go_to_queue(model),
+                _ => vec![],
+            }
+        }
     }
+}
+
+fn on_enrolled(model: &mut Model, application_id: &str, result: EnrollResult) -> Vec<Effect> {
+    done(model, Job::Enroll);
+    let Some(s) = model
+        .session
+        .as_mut()
+        .filter(|s| s.application_id == application_id && s.step == IssuanceStep::Running)
+    else {
+        return vec![];
+    };
+    match result {
+        EnrollResult::OfficerPinWrong {
+            retries_left,
+            final_try,
+        } => {
+            // Only the officer's PIN is asked again; the applicant's confirmed PIN is kept.
+            s.officer_pin.clear();
+            s.step = IssuanceStep::OfficerPin;
+            s.pin_error = Some(match (retries_left, final_try) {
+                (Some(n), _) => Text::new("desk-issue-officer-pin-wrong-left").arg("count", n),
+                (None, true) => Text::new("desk-issue-officer-pin-wrong-final"),
+                (None, false) => Text::new("desk-issue-officer-pin-wrong"),
+            });
+            return vec![];
+        }
+        EnrollResult::PinPolicy(e) => {
+            s.clear_pins();
+            s.step = IssuanceStep::ApplicantPin;
+            s.pin_error = Some(crate::text::error_text(&e));
+            return vec![];
+        }
+        EnrollResult::Done(summary) => {
+            s.clear_pins();
+            model.notice = Some(Notice::success(
+                Text::new("desk-issue-done-notice")
+                    .arg("id", &summary.application_id)
+                    .arg("serial", &summary.certificate_serial),
+            ));
+            s.step = IssuanceStep::Done(summary);
+        }
+        EnrollResult::Parked {
+            session,
+            ticket,
+            csr_file,
+        } => {
+            s.clear_pins();
+            s.step = IssuanceStep::Parked {
+                session,
+                ticket,
+                csr_file,
+            };
+        }
+        EnrollResult::Failed(f) => {
+            s.clear_pins();
+            s.step = IssuanceStep::Failed(f);
+        }
+    }
+    // Something was recorded (or may have been): the header's ledger check follows.
+    vec![verify_ledger(model)]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -745,6 +970,32 @@ fn on_reply(model: &mut Model, reply: Reply) -> Vec<Effect> {
             }
             vec![]
         }
+        Reply::TokensListed(result) => {
+            done(model, Job::ListTokens);
+            let Some(s) = model
+                .session
+                .as_mut()
+                .filter(|s| s.step == IssuanceStep::Token)
+            else {
+                return vec![];
+            };
+            match result {
+                Ok(tokens) => {
+                    s.cursor = s.cursor.min(tokens.len().saturating_sub(1));
+                    s.tokens = Some(tokens);
+                }
+                Err(e) => {
+                    s.tokens = Some(vec![]);
+                    s.tokens_error = Some(e.clone());
+                    model.notice = Some(Notice::error(e));
+                }
+            }
+            vec![]
+        }
+        Reply::Enrolled {
+            application_id,
+            result,
+        } => on_enrolled(model, &application_id, result),
         Reply::LedgerVerified(result) => {
             done(model, Job::VerifyLedger);
             model.ledger = match result {

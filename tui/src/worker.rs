@@ -9,12 +9,21 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::thread::JoinHandle;
 
 use kustodi::domain::application::Decision;
-use kustodi::errors::{UserError, form_error, from_service};
+use kustodi::enroll::{self, Context, EnrolError, Officer, Outcome, SANDBOX_FACTORY_SO_PIN};
+use kustodi::errors::{UserError, enrol_error, form_error, from_service};
 use kustodi::i18n::{Lang, Messages};
+use kustodi::lifecycle::{self, LifecycleError};
+use kustodi::ports::token::{TokenError, TokenProvider};
+use kustodi::secret::Pin;
 use kustodi::service::{ServiceError, Station};
+use kustodi::station_key::load_module;
+use kustodi::token::Pkcs11Provider;
 
-use crate::model::DetailData;
-use crate::msg::{Anchor, CheckOutcome, Effect, Msg, QueuePage, QueueRequest, Reply, SubmitError};
+use crate::model::{DetailData, IssuanceFailure, TokenChoice};
+use crate::msg::{
+    Anchor, CheckOutcome, Effect, EnrollRequest, EnrollResult, Msg, QueuePage, QueueRequest, Reply,
+    SubmitError,
+};
 
 /// Runs one effect on the station. Synchronous; the worker thread calls it, and so do the
 /// tests (with a station on a scratch home).
@@ -81,7 +90,155 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
                 .map(|r| (r.events, r.checkpoints, hex_head(&r.head)))
                 .map_err(from_service),
         ),
+        Effect::ListTokens => Reply::TokensListed(list_tokens(station)),
+        Effect::Enroll(req) => {
+            let application_id = req.application_id.clone();
+            let result = enroll(station, &req);
+            // The PINs are dropped (and zeroized) here, with the request.
+            drop(req);
+            Reply::Enrolled {
+                application_id,
+                result,
+            }
+        }
     }
+}
+
+/// The station's PKCS#11 provider, as `kustodi enroll` builds it.
+fn provider(station: &Station<'_>) -> Result<Pkcs11Provider, EnrolError> {
+    let module = load_module(station.home(), station.config()).map_err(EnrolError::Token)?;
+    Ok(Pkcs11Provider::new(vec![module]))
+}
+
+/// Tokens the desk may issue on (see [`TokenChoice`]).
+fn list_tokens(station: &Station<'_>) -> Result<Vec<TokenChoice>, UserError> {
+    let provider = provider(station).map_err(enrol_error)?;
+    let tokens = provider
+        .list_tokens()
+        .map_err(|e| enrol_error(EnrolError::Token(e)))?;
+    let own = lifecycle::station_token_serials(station, &tokens).map_err(|e| match e {
+        LifecycleError::Service(s) => from_service(s),
+        LifecycleError::Enrol(e) => enrol_error(e),
+        other => UserError::failed("desk.tokens", "desk-err-tokens")
+            .arg("reason", other)
+            .hint("desk-hint-tokens"),
+    })?;
+    let mut out = vec![];
+    for info in tokens {
+        if info.serial.trim().is_empty() || own.contains(&info.serial) {
+            continue;
+        }
+        let registered = match station.store().token(&info.serial) {
+            Ok(Some(row)) if row.state != "stock" => continue,
+            Ok(row) => row.is_some(),
+            Err(e) => return Err(from_service(e.into())),
+        };
+        let profile_id = enroll::token_profile_id(&info).map_err(enrol_error)?;
+        out.push(TokenChoice {
+            uri: info.uri,
+            label: info.label,
+            serial: info.serial,
+            manufacturer: info.manufacturer,
+            model: info.model,
+            profile_id,
+            registered,
+        });
+    }
+    Ok(out)
+}
+
+/// `kustodi enroll`: officer sign-in with `[officer] default_token`, then the enrolment.
+fn enroll(station: &mut Station<'_>, req: &EnrollRequest) -> EnrollResult {
+    match try_enroll(station, req) {
+        Ok(Outcome::Done(summary)) => EnrollResult::Done(summary),
+        Ok(Outcome::Parked {
+            session,
+            ticket,
+            csr_file,
+            ..
+        }) => EnrollResult::Parked {
+            session,
+            ticket,
+            csr_file,
+        },
+        Err(EnrolError::OfficerPinIncorrect {
+            retries_left,
+            final_try,
+        }) => EnrollResult::OfficerPinWrong {
+            retries_left,
+            final_try,
+        },
+        Err(e @ EnrolError::PinPolicy(_)) => EnrollResult::PinPolicy(enrol_error(e)),
+        Err(e) => {
+            // A run that stopped after its session was recorded (a token pulled out) leaves
+            // the session open: name it, `kustodi session resume` continues it.
+            let session = open_session_of(station, &req.application_id);
+            EnrollResult::Failed(IssuanceFailure {
+                error: enrol_error(e),
+                session,
+            })
+        }
+    }
+}
+
+fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome, EnrolError> {
+    let provider = provider(station)?;
+    let cfg = station.config().officer.clone().unwrap_or_default();
+    let key_label = if cfg.key_label.is_empty() {
+        "officer-signing".to_owned()
+    } else {
+        cfg.key_label
+    };
+    let uri = cfg.default_token.ok_or(EnrolError::NoOfficerToken)?;
+    let anchors = enroll::trust_anchors(station.home(), station.config())?;
+    let officer = Officer::sign_in(
+        &provider,
+        &uri,
+        &key_label,
+        req.officer_pin.pin(),
+        &anchors,
+        station.now(),
+    )?;
+    // The token at the URI must still be the one the officer chose.
+    let info = provider.token_info(&req.token_uri)?;
+    if info.serial != req.token_serial {
+        return Err(EnrolError::Token(TokenError::TokenNotFound {
+            uri: req.token_uri.clone(),
+        }));
+    }
+    let factory = station
+        .config()
+        .station
+        .sandbox
+        .then(|| Pin::new(SANDBOX_FACTORY_SO_PIN.to_owned()));
+    let ctx = Context {
+        provider: &provider,
+        officer: &officer,
+        applicant_pin: req.applicant_pin.pin(),
+        factory_so_pin: factory.as_ref(),
+    };
+    let lang = match req.lang {
+        Lang::Id => kustodi::receipt::Lang::Id,
+        Lang::En => kustodi::receipt::Lang::En,
+    };
+    enroll::enroll(
+        station,
+        &ctx,
+        &req.application_id,
+        &req.token_uri,
+        &req.algorithm,
+        lang,
+    )
+}
+
+fn open_session_of(station: &Station<'_>, application_id: &str) -> Option<String> {
+    station
+        .store()
+        .enrol_sessions(Some("running"))
+        .ok()?
+        .into_iter()
+        .rfind(|s| s.application_id == application_id)
+        .map(|s| s.id)
 }
 
 /// The same problem can be found twice (by the form rules and by the document reader).

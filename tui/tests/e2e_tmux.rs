@@ -167,6 +167,129 @@ fn an_officer_imports_ticks_submits_and_approves_at_the_desk_in_tmux() {
 }
 
 #[test]
+fn an_officer_issues_a_certificate_on_a_stock_token_at_the_desk_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed; the end-to-end desk test needs it");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("station");
+    let init = kustodi(&home, &["--json", "sandbox", "init"]);
+    assert!(init.status.success(), "sandbox init: {init:?}");
+    let sandbox: serde_json::Value = serde_json::from_slice(&init.stdout).unwrap();
+    let officer_pin = sandbox["officer_pin"].as_str().unwrap().to_owned();
+    let token = kustodi(&home, &["--json", "sandbox", "token", "new"]);
+    assert!(token.status.success(), "token new: {token:?}");
+    let token: serde_json::Value = serde_json::from_slice(&token.stdout).unwrap();
+    let label = token["label"].as_str().unwrap().to_owned();
+    let example = home.join("examples/individual.json");
+    for args in [
+        &["application", "submit", example.to_str().unwrap()][..],
+        &["application", "approve", "APP-000001"][..],
+    ] {
+        let out = kustodi(&home, args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let exit_file = dir.path().join("exit-code");
+    let tmux = Tmux {
+        socket: format!("kustodi-e2e-issue-{}", std::process::id()),
+    };
+    let command = format!(
+        "env -u SOFTHSM2_CONF -u KUSTODI_STATION_PIN -u LANG '{TUI}' --home '{}' --officer {OFFICER} --lang en; echo $? > '{}'",
+        home.display(),
+        exit_file.display()
+    );
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-s",
+        "desk",
+        &command,
+    ]);
+    assert!(started.status.success(), "tmux: {started:?}");
+    tmux.wait_for("Approved (1)");
+    tmux.keys(&["2"]);
+    tmux.wait_for("Siti Rahmawati");
+    tmux.keys(&["Enter"]);
+    // The details are loaded (the documents are shown) before `i` is pressed.
+    tmux.wait_for("Stored documents");
+    tmux.keys(&["i"]);
+    // Only the new stock token: not the station's, the CA's or the officer's.
+    let screen = tmux.wait_for(&label);
+    assert!(!screen.contains("officer-1"), "{screen}");
+    assert!(!screen.contains("kustodi-ca"), "{screen}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("New PIN again");
+    let applicant_pin = "246813";
+    tmux.literal(applicant_pin);
+    tmux.keys(&["Enter"]);
+    // A different second entry is asked again.
+    tmux.literal("246814");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("The two entries differ");
+    tmux.literal(applicant_pin);
+    tmux.keys(&["Enter"]);
+    tmux.literal(applicant_pin);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("The applicant's PIN is set");
+    // A wrong officer PIN: asked again, the applicant's PIN kept.
+    tmux.literal("999999");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("refused the PIN");
+    assert!(screen.contains("Officer PIN"), "{screen}");
+    tmux.literal(&officer_pin);
+    // One bullet per character, never the PIN.
+    let screen = tmux.wait_for(&format!("{}█", "•".repeat(officer_pin.len())));
+    assert!(!screen.contains(&officer_pin), "{screen}");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Hand the token over");
+    for secret in [applicant_pin, officer_pin.as_str()] {
+        assert!(!screen.contains(secret), "a PIN on screen: {screen}");
+    }
+    let receipt = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("RCP-"))
+        .unwrap_or_else(|| panic!("no receipt id: {screen}"))
+        .to_owned();
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Approved (0)");
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while !exit_file.exists() && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let code = std::fs::read_to_string(&exit_file).expect("the desk exited");
+    assert_eq!(code.trim(), "0");
+
+    // The station agrees: issued, a receipt that verifies, an intact ledger.
+    let list = kustodi(&home, &["--json", "application", "list"]);
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(rows[0]["status"], "issued", "{rows}");
+    let file = dir.path().join("receipt.p7s");
+    let export = kustodi(
+        &home,
+        &[
+            "receipt",
+            "export",
+            &receipt,
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(export.status.success(), "{export:?}");
+    let verify = kustodi(&home, &["receipt", "verify", file.to_str().unwrap()]);
+    assert!(verify.status.success(), "{verify:?}");
+    let ledger = kustodi(&home, &["--json", "ledger", "verify"]);
+    assert!(ledger.status.success(), "{ledger:?}");
+    let report: serde_json::Value = serde_json::from_slice(&ledger.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+}
+
+#[test]
 fn on_a_home_that_is_not_a_station_it_says_how_to_make_one_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(TUI)

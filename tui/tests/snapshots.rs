@@ -5,13 +5,15 @@
 mod support;
 
 use kustodi::domain::application::{self, ApplicationForm, ValidationPolicy};
+use kustodi::enroll::{EnrolError, Summary};
 use kustodi::errors::{UserError, from_service};
 use kustodi::i18n::Lang;
 use kustodi::service::ServiceError;
 use kustodi::store::{ApplicationRow, ApplicationSummary, DocumentRow, StoreError};
 use kustodi_tui::model::{
-    CheckedForm, Detail, DetailData, Dialog, IssuanceSession, Job, LedgerState, Model, Notice,
-    QueueTab, Screen, StatusCounts, Wizard, WizardStep,
+    CheckedForm, Detail, DetailData, Dialog, IssuanceFailure, IssuanceSession, IssuanceStep, Job,
+    LedgerState, Model, Notice, PinField, QueueTab, Screen, StatusCounts, TokenChoice, Wizard,
+    WizardStep,
 };
 use kustodi_tui::text::Text;
 use kustodi_tui::view::view;
@@ -339,16 +341,150 @@ fn ledger_intact_and_damaged() {
     });
 }
 
+fn tokens() -> Vec<TokenChoice> {
+    vec![
+        TokenChoice {
+            uri: "pkcs11:token=stok-0001;serial=8f3a1c2e0b7d4a91".into(),
+            label: "stok-0001".into(),
+            serial: "8f3a1c2e0b7d4a91".into(),
+            manufacturer: "SoftHSM project".into(),
+            model: "SoftHSM v2".into(),
+            profile_id: "softhsm2".into(),
+            registered: true,
+        },
+        TokenChoice {
+            uri: "pkcs11:token=stok-0002;serial=1d2c3b4a59687f0e".into(),
+            label: "stok-0002".into(),
+            serial: "1d2c3b4a59687f0e".into(),
+            manufacturer: "SoftHSM project".into(),
+            model: "SoftHSM v2".into(),
+            profile_id: "softhsm2".into(),
+            registered: false,
+        },
+    ]
+}
+
+/// The Issuance screen of APP-000001 at `step`, the first stock token chosen.
+fn issuance(lang: Lang, step: IssuanceStep) -> Model {
+    let mut m = detail(lang, "approved");
+    m.screen = Screen::Issuance;
+    let mut s = IssuanceSession::new("APP-000001".into(), "Siti Rahmawati".into());
+    s.tokens = Some(tokens());
+    s.token = Some(tokens()[0].clone());
+    s.step = step;
+    m.session = Some(s);
+    m
+}
+
+fn pin(n: usize) -> PinField {
+    let mut f = PinField::default();
+    for c in "27182818284590".chars().take(n) {
+        f.push(c);
+    }
+    f
+}
+
 #[test]
-fn issuance_placeholder() {
-    both("issuance", |lang| {
-        let mut m = detail(lang, "approved");
-        m.screen = Screen::Issuance;
-        m.session = Some(IssuanceSession {
-            application_id: "APP-000001".into(),
-            applicant_name: "Siti Rahmawati".into(),
-            step: 0,
-        });
+fn issuance_token_step() {
+    both("issuance_tokens", |lang| {
+        let mut m = issuance(lang, IssuanceStep::Token);
+        let s = m.session.as_mut().unwrap();
+        s.token = None;
+        s.cursor = 1;
         m
+    });
+    both("issuance_tokens_loading", |lang| {
+        let mut m = issuance(lang, IssuanceStep::Token);
+        let s = m.session.as_mut().unwrap();
+        s.token = None;
+        s.tokens = None;
+        m.pending = vec![Job::ListTokens];
+        m
+    });
+    both("issuance_no_token", |lang| {
+        let mut m = issuance(lang, IssuanceStep::Token);
+        let s = m.session.as_mut().unwrap();
+        s.token = None;
+        s.tokens = Some(vec![]);
+        m
+    });
+}
+
+#[test]
+fn issuance_pin_steps() {
+    both("issuance_applicant_pin", |lang| {
+        let mut m = issuance(lang, IssuanceStep::ApplicantPin);
+        let s = m.session.as_mut().unwrap();
+        s.applicant_pin = pin(6);
+        s.applicant_pin_again = pin(3);
+        s.confirming = true;
+        m
+    });
+    both("issuance_pin_mismatch", |lang| {
+        let mut m = issuance(lang, IssuanceStep::ApplicantPin);
+        m.session.as_mut().unwrap().pin_error = Some(Text::new("desk-issue-pin-mismatch"));
+        m
+    });
+    both("issuance_officer_pin_wrong", |lang| {
+        let mut m = issuance(lang, IssuanceStep::OfficerPin);
+        let s = m.session.as_mut().unwrap();
+        s.officer_pin = pin(2);
+        s.pin_error = Some(Text::new("desk-issue-officer-pin-wrong-left").arg("count", 2));
+        m
+    });
+    both("issuance_running", |lang| {
+        let mut m = issuance(lang, IssuanceStep::Running);
+        m.pending = vec![Job::Enroll];
+        m.spinner = 3;
+        m
+    });
+}
+
+#[test]
+fn issuance_results() {
+    both("issuance_done", |lang| {
+        let mut m = issuance(
+            lang,
+            IssuanceStep::Done(Summary {
+                session: "ENR-000001".into(),
+                application_id: "APP-000001".into(),
+                receipt_id: "RCP-000001".into(),
+                receipt_sha256: "ab".repeat(32),
+                certificate_serial: "5F1E2D3C4B5A69788796A5B4C3D2E1F0".into(),
+                token_serial: "8f3a1c2e0b7d4a91".into(),
+                token_label: "APP-000001 Siti Rahmawati".into(),
+                advisories: vec![],
+            }),
+        );
+        m.notice = Some(Notice::success(
+            Text::new("desk-issue-done-notice")
+                .arg("id", "APP-000001")
+                .arg("serial", "5F1E2D3C4B5A69788796A5B4C3D2E1F0"),
+        ));
+        m
+    });
+    both("issuance_parked", |lang| {
+        issuance(
+            lang,
+            IssuanceStep::Parked {
+                session: "ENR-000002".into(),
+                ticket: "BSrE-2026-000417".into(),
+                csr_file: "/srv/kustodi/outbox/ENR-000002.csr".into(),
+            },
+        )
+    });
+    both("issuance_token_removed", |lang| {
+        let error = kustodi::errors::enrol_error(EnrolError::Token(
+            kustodi::ports::token::TokenError::TokenNotFound {
+                uri: "pkcs11:token=stok-0001".into(),
+            },
+        ));
+        issuance(
+            lang,
+            IssuanceStep::Failed(IssuanceFailure {
+                error,
+                session: Some("ENR-000003".into()),
+            }),
+        )
     });
 }

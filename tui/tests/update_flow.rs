@@ -9,8 +9,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kustodi::i18n::Lang;
 use kustodi::service::Station;
 use kustodi::store::{ApplicationQuery, NewApplication};
-use kustodi_tui::model::{Dialog, LedgerState, Model, Screen, Tone, WizardStep};
-use kustodi_tui::msg::{Effect, Msg};
+use kustodi_tui::model::{
+    Dialog, IssuanceFailure, IssuanceStep, LedgerState, Model, Screen, TokenChoice, Tone,
+    WizardStep,
+};
+use kustodi_tui::msg::{Effect, EnrollResult, Msg, Reply};
 use kustodi_tui::update::{init, update};
 use kustodi_tui::view::view;
 use kustodi_tui::worker::run_effect;
@@ -22,6 +25,9 @@ struct Desk {
     station: Station<'static>,
     /// Every effect `update` asked for, in order.
     effects: Vec<Effect>,
+    /// Token effects (list, enrol) kept for the test to answer by hand: a scratch station has
+    /// no PKCS#11 module.
+    held: Vec<Effect>,
     _dir: tempfile::TempDir,
 }
 
@@ -33,6 +39,7 @@ impl Desk {
             model: support::model(lang),
             station: support::open_station(home),
             effects: vec![],
+            held: vec![],
             _dir: dir,
         };
         let fx = init(&mut desk.model);
@@ -45,9 +52,19 @@ impl Desk {
         let mut queue: VecDeque<Effect> = fx.into();
         while let Some(e) = queue.pop_front() {
             self.effects.push(e.clone());
+            if matches!(e, Effect::ListTokens | Effect::Enroll(_)) {
+                self.held.push(e);
+                continue;
+            }
             let reply = run_effect(&mut self.station, e);
             queue.extend(update(&mut self.model, Msg::Reply(Box::new(reply))));
         }
+    }
+
+    /// Answers a held effect with `reply` (as the worker would).
+    fn reply(&mut self, reply: Reply) {
+        let fx = update(&mut self.model, Msg::Reply(Box::new(reply)));
+        self.run(fx);
     }
 
     fn key(&mut self, code: KeyCode) {
@@ -452,4 +469,302 @@ fn without_an_officer_nothing_is_decided_or_submitted() {
     d.submit_example("system.json");
     assert_eq!(d.stored().len(), 1);
     assert!(d.screen().contains("No officer signed in"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issuance
+// ---------------------------------------------------------------------------------------------
+
+const APPLICANT_PIN: &str = "27182818";
+const OFFICER_PIN: &str = "31415926";
+
+fn stock_tokens() -> Vec<TokenChoice> {
+    (1..=2)
+        .map(|n| TokenChoice {
+            uri: format!("pkcs11:token=stok-000{n};serial=000000000000000{n}"),
+            label: format!("stok-000{n}"),
+            serial: format!("000000000000000{n}"),
+            manufacturer: "SoftHSM project".into(),
+            model: "SoftHSM v2".into(),
+            profile_id: "softhsm2".into(),
+            registered: n == 1,
+        })
+        .collect()
+}
+
+impl Desk {
+    /// An approved APP-000001 opened and `i` pressed: the Issuance screen asks for tokens.
+    fn issuing(lang: Lang) -> Desk {
+        let mut d = Desk::new(lang);
+        d.submit_example("individual.json");
+        d.keys("ay");
+        // The approved tab, then its only row.
+        d.keys("2");
+        d.key(KeyCode::Enter);
+        assert_eq!(d.model.screen, Screen::Detail);
+        d.key(KeyCode::Char('i'));
+        assert_eq!(d.model.screen, Screen::Issuance);
+        assert_eq!(d.held, [Effect::ListTokens]);
+        d
+    }
+
+    fn step(&self) -> IssuanceStep {
+        self.model.session.as_ref().expect("a session").step.clone()
+    }
+
+    /// Neither PIN appears in the model's `Debug` nor on screen.
+    fn assert_no_pin(&self) {
+        let debug = format!("{:?}", self.model);
+        let screen = self.screen();
+        for pin in [APPLICANT_PIN, OFFICER_PIN] {
+            assert!(!debug.contains(pin), "PIN in the model's Debug: {debug}");
+            assert!(!screen.contains(pin), "PIN on screen: {screen}");
+        }
+        for e in &self.effects {
+            let debug = format!("{e:?}");
+            for pin in [APPLICANT_PIN, OFFICER_PIN] {
+                assert!(!debug.contains(pin), "PIN in an effect's Debug: {debug}");
+            }
+        }
+    }
+
+    /// Tokens listed, the second chosen, the applicant's PIN typed twice.
+    fn up_to_the_officer_pin(&mut self) {
+        self.reply(Reply::TokensListed(Ok(stock_tokens())));
+        self.key(KeyCode::Down);
+        self.key(KeyCode::Enter);
+        assert_eq!(self.step(), IssuanceStep::ApplicantPin);
+        self.keys(APPLICANT_PIN);
+        self.assert_no_pin();
+        assert!(self.screen().contains(&"•".repeat(APPLICANT_PIN.len())));
+        self.key(KeyCode::Enter);
+        self.keys(APPLICANT_PIN);
+        self.assert_no_pin();
+        self.key(KeyCode::Enter);
+        assert_eq!(self.step(), IssuanceStep::OfficerPin);
+    }
+
+    /// The last enrolment request sent to the worker.
+    fn enroll_request(&self) -> kustodi_tui::msg::EnrollRequest {
+        match self.held.last() {
+            Some(Effect::Enroll(r)) => (**r).clone(),
+            other => panic!("no Enroll effect: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_full_issuance_chooses_a_token_takes_both_pins_masked_and_shows_the_result() {
+    let mut d = Desk::issuing(Lang::En);
+    assert!(d.screen().contains("Looking for tokens"));
+    d.up_to_the_officer_pin();
+    d.keys(OFFICER_PIN);
+    d.assert_no_pin();
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::Running);
+    let req = d.enroll_request();
+    assert_eq!(req.application_id, "APP-000001");
+    assert_eq!(req.token_uri, stock_tokens()[1].uri);
+    assert_eq!(req.token_serial, "0000000000000002");
+    assert_eq!(req.algorithm, "p256");
+    assert_eq!(req.applicant_pin.pin().expose(), APPLICANT_PIN);
+    assert_eq!(req.officer_pin.pin().expose(), OFFICER_PIN);
+    let s = d.model.session.as_ref().unwrap();
+    assert!(s.officer_pin.is_empty() && s.applicant_pin.is_empty());
+    d.assert_no_pin();
+    // Keys do nothing while the run is under way.
+    d.key(KeyCode::Esc);
+    assert_eq!(d.model.screen, Screen::Issuance);
+    assert!(d.screen().contains("Issuing on the token"));
+
+    d.reply(Reply::Enrolled {
+        application_id: "APP-000001".into(),
+        result: EnrollResult::Done(kustodi::enroll::Summary {
+            session: "ENR-000001".into(),
+            application_id: "APP-000001".into(),
+            receipt_id: "RCP-000001".into(),
+            receipt_sha256: "00".repeat(32),
+            certificate_serial: "7A3F00C1".into(),
+            token_serial: "0000000000000002".into(),
+            token_label: "APP-000001 Siti Rahmawati".into(),
+            advisories: vec![],
+        }),
+    });
+    assert!(matches!(d.step(), IssuanceStep::Done(_)));
+    assert!(d.model.session.as_ref().unwrap().confirmed_pin.is_none());
+    let screen = d.screen_flowed();
+    for want in [
+        "7A3F00C1",
+        "0000000000000002",
+        "RCP-000001",
+        "Hand the token over",
+    ] {
+        assert!(screen.contains(want), "{want}: {screen}");
+    }
+    d.assert_no_pin();
+    let loads = d.effects.len();
+    d.key(KeyCode::Esc);
+    assert_eq!(d.model.screen, Screen::Queue);
+    assert!(d.model.session.is_none());
+    assert!(
+        d.effects[loads..]
+            .iter()
+            .any(|e| matches!(e, Effect::LoadQueue(_))),
+        "the queue is reloaded"
+    );
+}
+
+#[test]
+fn two_different_applicant_pins_are_asked_again_with_a_clear_message() {
+    let mut d = Desk::issuing(Lang::En);
+    d.reply(Reply::TokensListed(Ok(stock_tokens())));
+    d.key(KeyCode::Enter);
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    d.keys("27182819");
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::ApplicantPin);
+    let s = d.model.session.as_ref().unwrap();
+    assert!(s.applicant_pin.is_empty() && s.applicant_pin_again.is_empty());
+    assert!(!s.confirming);
+    assert!(d.screen_flowed().contains("The two entries differ"));
+    assert!(!d.held.iter().any(|e| matches!(e, Effect::Enroll(_))));
+    // Too short for the token's rules: refused before the second entry.
+    d.keys("12");
+    d.key(KeyCode::Enter);
+    assert!(!d.model.session.as_ref().unwrap().confirming);
+    assert!(
+        d.screen_flowed()
+            .contains("does not meet the token's rules")
+    );
+    // Typed the same twice, it goes on.
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::OfficerPin);
+    d.assert_no_pin();
+}
+
+#[test]
+fn a_wrong_officer_pin_asks_the_officer_again_with_the_tries_left() {
+    let mut d = Desk::issuing(Lang::Id);
+    d.up_to_the_officer_pin();
+    d.keys("00000000");
+    d.key(KeyCode::Enter);
+    let first = d.enroll_request();
+    d.reply(Reply::Enrolled {
+        application_id: "APP-000001".into(),
+        result: EnrollResult::OfficerPinWrong {
+            retries_left: Some(2),
+            final_try: false,
+        },
+    });
+    assert_eq!(d.step(), IssuanceStep::OfficerPin);
+    let s = d.model.session.as_ref().unwrap();
+    assert!(s.officer_pin.is_empty());
+    assert!(
+        s.confirmed_pin.is_some(),
+        "the applicant is not asked again"
+    );
+    assert!(
+        d.screen_flowed().contains("sisa 2 percobaan"),
+        "{}",
+        d.screen()
+    );
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    let second = d.enroll_request();
+    assert_eq!(
+        second.applicant_pin, first.applicant_pin,
+        "the same PIN, held"
+    );
+    assert_eq!(second.officer_pin.pin().expose(), OFFICER_PIN);
+    d.assert_no_pin();
+}
+
+#[test]
+fn a_token_pulled_out_mid_session_shows_the_error_and_how_to_resume() {
+    let mut d = Desk::issuing(Lang::En);
+    d.up_to_the_officer_pin();
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    let error = kustodi::errors::enrol_error(kustodi::enroll::EnrolError::Token(
+        kustodi::ports::token::TokenError::TokenNotFound {
+            uri: stock_tokens()[1].uri.clone(),
+        },
+    ));
+    d.reply(Reply::Enrolled {
+        application_id: "APP-000001".into(),
+        result: EnrollResult::Failed(IssuanceFailure {
+            error,
+            session: Some("ENR-000001".into()),
+        }),
+    });
+    assert!(matches!(d.step(), IssuanceStep::Failed(_)));
+    let screen = d.screen_flowed();
+    assert!(screen.contains("The token failed"), "{screen}");
+    assert!(screen.contains("inserted properly"), "{screen}");
+    assert!(
+        screen.contains("kustodi session resume ENR-000001"),
+        "{screen}"
+    );
+    assert!(d.model.session.as_ref().unwrap().confirmed_pin.is_none());
+    d.assert_no_pin();
+    d.key(KeyCode::Esc);
+    assert_eq!(d.model.screen, Screen::Queue);
+}
+
+#[test]
+fn no_stock_token_says_what_to_do_and_r_looks_again() {
+    let mut d = Desk::issuing(Lang::En);
+    d.reply(Reply::TokensListed(Ok(vec![])));
+    let screen = d.screen_flowed();
+    assert!(screen.contains("No stock token"), "{screen}");
+    assert!(screen.contains("kustodi sandbox token new"), "{screen}");
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::Token);
+    d.key(KeyCode::Char('r'));
+    assert_eq!(d.held, [Effect::ListTokens, Effect::ListTokens]);
+}
+
+#[test]
+fn issuance_needs_an_approved_application() {
+    let mut d = Desk::new(Lang::En);
+    d.submit_example("individual.json");
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Char('i'));
+    assert_eq!(d.model.screen, Screen::Detail);
+    assert!(d.held.is_empty());
+}
+
+#[test]
+fn the_worker_answers_token_effects_with_errors_when_the_module_cannot_load() {
+    // The scratch station's PKCS#11 module does not exist: both effects come back as errors
+    // (message + what to do), nothing started.
+    let mut d = Desk::new(Lang::En);
+    match run_effect(&mut d.station, Effect::ListTokens) {
+        Reply::TokensListed(Err(e)) => assert!(e.hint.is_some(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    let pin = |s: &str| kustodi_tui::model::SecretPin::new(kustodi::secret::Pin::new(s.to_owned()));
+    let req = kustodi_tui::msg::EnrollRequest {
+        application_id: "APP-000001".into(),
+        token_uri: "pkcs11:token=x".into(),
+        token_serial: "1".into(),
+        algorithm: "p256".into(),
+        lang: Lang::En,
+        applicant_pin: pin(APPLICANT_PIN),
+        officer_pin: pin(OFFICER_PIN),
+    };
+    match run_effect(&mut d.station, Effect::Enroll(Box::new(req))) {
+        Reply::Enrolled {
+            result: EnrollResult::Failed(f),
+            ..
+        } => {
+            assert!(f.session.is_none());
+            assert!(f.error.hint.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
 }

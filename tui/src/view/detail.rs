@@ -1,4 +1,4 @@
-//! One application, the ledger status, and the placeholder of the issuance flow.
+//! One application and the ledger status.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,10 +8,10 @@ use time::macros::format_description;
 
 use super::wizard::form_lines;
 use super::{SPINNER, View, WIB, bold, dim, fit, green, red, wrap};
-use crate::model::{ISSUANCE_STEPS, LedgerState};
+use crate::model::LedgerState;
 use crate::text::hint_text;
 
-fn title(v: &View<'_>, frame: &mut Frame, area: Rect, text: &str) {
+pub(super) fn title(v: &View<'_>, frame: &mut Frame, area: Rect, text: &str) {
     frame.render_widget(
         Paragraph::new(Line::styled(
             fit(&format!(" {text}"), area.width as usize),
@@ -22,7 +22,7 @@ fn title(v: &View<'_>, frame: &mut Frame, area: Rect, text: &str) {
     let _ = v;
 }
 
-fn body(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u16) {
+pub(super) fn body(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u16) {
     let rect = Rect::new(
         area.x,
         area.y + 1,
@@ -179,35 +179,6 @@ pub(super) fn draw_ledger(v: &View<'_>, frame: &mut Frame, area: Rect) {
     lines.push(Line::default());
     for l in wrap(&v.t("desk-ledger-about"), w.saturating_sub(2), 6) {
         lines.push(Line::styled(format!(" {l}"), dim()));
-    }
-    body(frame, area, lines, 0);
-}
-
-pub(super) fn draw_issuance(v: &View<'_>, frame: &mut Frame, area: Rect) {
-    let w = area.width as usize;
-    let Some(s) = &v.model.session else {
-        return;
-    };
-    title(
-        v,
-        frame,
-        area,
-        &v.ta(
-            "desk-issue-title",
-            &[("id", &s.application_id), ("name", &s.applicant_name)],
-        ),
-    );
-    let mut lines: Vec<Line<'static>> = vec![Line::default()];
-    for l in wrap(&v.t("desk-issue-not-yet"), w.saturating_sub(2), 3) {
-        lines.push(Line::styled(format!(" {l}"), dim()));
-    }
-    lines.push(Line::default());
-    for (i, id) in ISSUANCE_STEPS.iter().enumerate() {
-        let mark = if i == s.step { "›" } else { " " };
-        lines.push(Line::from(fit(
-            &format!(" {mark} ○ {}. {}", i + 1, v.t(id)),
-            w,
-        )));
     }
     body(frame, area, lines, 0);
 }

@@ -2,6 +2,7 @@
 //! string comes from the message catalogues; this code only arranges them.
 
 mod detail;
+mod issuance;
 mod queue;
 mod wizard;
 
@@ -64,7 +65,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Screen::Wizard => wizard::draw(&v, frame, body),
         Screen::Detail => detail::draw_detail(&v, frame, body),
         Screen::Ledger => detail::draw_ledger(&v, frame, body),
-        Screen::Issuance => detail::draw_issuance(&v, frame, body),
+        Screen::Issuance => issuance::draw(&v, frame, body),
     }
     let notice = Rect::new(area.x, area.bottom() - 2 - notice_h, area.width, notice_h);
     v.notice(frame, notice);
@@ -263,7 +264,7 @@ impl View<'_> {
                 ("Esc", "desk-key-back"),
             ],
             (None, Screen::Ledger) => vec![("v", "desk-key-verify"), ("Esc", "desk-key-back")],
-            (None, Screen::Issuance) => vec![("Esc", "desk-key-back")],
+            (None, Screen::Issuance) => issuance::keys(m),
         };
         if m.lang == Lang::En {
             for (key, _) in k.iter_mut() {

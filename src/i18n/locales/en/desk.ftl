@@ -23,6 +23,8 @@ desk-busy-submit = Submitting and recording the application…
 desk-busy-decide = Recording the decision…
 desk-busy-detail = Loading the application…
 desk-busy-ledger = Verifying the ledger…
+desk-busy-tokens = Looking for tokens…
+desk-busy-enroll = Issuing on the token…
 
 ## Queue
 desk-tab-waiting = Waiting
@@ -71,6 +73,12 @@ desk-key-edit-path = change file
 desk-key-scroll = scroll
 desk-key-issue = issue
 desk-key-verify = verify again
+desk-key-choose = choose
+desk-key-refresh = look again
+desk-key-queue = queue
+desk-key-confirm = confirm
+desk-key-delete = delete
+desk-key-cancel-issue = cancel issuance
 
 ## Application wizard
 desk-wizard-title = New application
@@ -124,15 +132,55 @@ desk-detail-title = Application { $id } · { $status }
 desk-detail-form-unreadable = The stored form cannot be read.
 desk-documents-title = Stored documents (encrypted)
 
-## Issuance (not yet available)
+## Issuance
 desk-issue-title = Issuance { $id } · { $name }
-desk-issue-not-yet = The issuance steps are not available in this version yet. They will be:
-desk-issue-step-token = Token: insert and recognise the applicant's token
-desk-issue-step-passphrase = Passphrase: the applicant sets the PIN
-desk-issue-step-keygen = Key generation on the token
-desk-issue-step-ca = Certificate request to the CA
-desk-issue-step-receipt = Receipt signed by officer and applicant
+desk-issue-step-token = Token
+desk-issue-step-applicant-pin = Applicant PIN
+desk-issue-step-officer-pin = Officer PIN
+desk-issue-step-run = Issue
+desk-issue-step-result = Result
 desk-issue-needs-approval = Application { $id } is not approved: only approved applications can be issued.
+desk-issue-tokens-loading = Looking for tokens…
+desk-issue-tokens-choose = Choose the applicant's token (stock tokens only; the station's own tokens are not listed):
+desk-issue-tokens-none = No stock token was found.
+desk-issue-tokens-none-what = Plug the applicant's new token in (a token from stock, not an officer or station token) and press r to look again. In the sandbox, create one with: kustodi sandbox token new
+desk-issue-col-serial = Serial
+desk-issue-col-label = Label
+desk-issue-col-model = Model
+desk-issue-col-inventory = Inventory
+desk-issue-token-stock = stock
+desk-issue-token-new = new
+desk-issue-applicant-pin-intro = Turn the keyboard to the applicant: they type a new PIN for their token, then the same PIN again. Only the applicant types it; the screen shows • for each character.
+desk-issue-pin-new = New PIN
+desk-issue-pin-again = New PIN again
+desk-issue-pin-officer = Officer PIN
+desk-issue-pin-empty = Type the PIN first, then press Enter.
+desk-issue-pin-mismatch = The two entries differ. Ask the applicant to type the new PIN again, twice.
+desk-issue-applicant-pin-set = The applicant's PIN is set (not shown).
+desk-issue-officer-pin-intro = Officer: type the PIN of your officer token (the configured [officer] default_token). It signs you in and signs the receipt.
+desk-issue-officer-pin-wrong = The officer token refused the PIN. Type it again carefully.
+desk-issue-officer-pin-wrong-left = The officer token refused the PIN: { $count } tries left before it locks. Type it again carefully.
+desk-issue-officer-pin-wrong-final = The officer token refused the PIN: one try left before it locks. Do not guess.
+desk-issue-running = Issuing: officer sign-in, key generated on the token, certificate from the CA, receipt signed by the officer.
+desk-issue-running-keep = Do not pull the token out until the result is shown.
+desk-issue-done = Issued. The certificate is on the token and the receipt is signed.
+desk-issue-done-notice = Application { $id } issued: certificate { $serial }.
+desk-issue-field-certificate = Certificate serial
+desk-issue-field-token = Token
+desk-issue-field-receipt = Receipt
+desk-issue-field-session = Session
+desk-issue-field-ticket = Ticket
+desk-issue-field-csr = CSR file
+desk-issue-handover = Hand the token over to the applicant with the printed receipt, and remind them to keep the PIN to themselves.
+desk-issue-parked = The certificate request went to the offline CA. The session waits for its certificate.
+desk-issue-parked-next = When the CA's certificate arrives, run: kustodi certificate import FILE --session { $session }
+desk-issue-failed-session = The issuance stopped midway; session { $session } is open. Put the token back and continue it with: kustodi session resume { $session }
+desk-issue-failed-nothing = No issuance was started for this application; press Enter to go back to the queue.
+desk-err-tokens = The tokens could not be listed: { $reason }
+desk-hint-tokens = Check that the token reader and the PKCS#11 module of the station work (kustodi token list), then press r.
+desk-hint-enrol-officer = Set [officer] default_token in config.toml to your officer token's URI and start the desk again.
+desk-hint-enrol-token = Choose another token from stock: Esc, then i on the application again.
+desk-hint-enrol-token-failed = Check that the token is inserted properly.
 
 ## Desk errors
 desk-err-terminal = The terminal cannot be used: { $reason }

@@ -23,6 +23,8 @@ desk-busy-submit = Mengajukan dan mencatat permohonan…
 desk-busy-decide = Mencatat keputusan…
 desk-busy-detail = Memuat permohonan…
 desk-busy-ledger = Memeriksa buku besar…
+desk-busy-tokens = Mencari token…
+desk-busy-enroll = Menerbitkan ke token…
 
 ## Antrean
 desk-tab-waiting = Menunggu
@@ -71,6 +73,12 @@ desk-key-edit-path = ubah berkas
 desk-key-scroll = gulir
 desk-key-issue = terbitkan
 desk-key-verify = periksa lagi
+desk-key-choose = pilih
+desk-key-refresh = cari lagi
+desk-key-queue = antrean
+desk-key-confirm = konfirmasi
+desk-key-delete = hapus
+desk-key-cancel-issue = batalkan penerbitan
 
 ## Wizard permohonan
 desk-wizard-title = Permohonan baru
@@ -124,15 +132,55 @@ desk-detail-title = Permohonan { $id } · { $status }
 desk-detail-form-unreadable = Formulir tersimpan tidak dapat dibaca.
 desk-documents-title = Dokumen tersimpan (terenkripsi)
 
-## Penerbitan (belum tersedia)
+## Penerbitan
 desk-issue-title = Penerbitan { $id } · { $name }
-desk-issue-not-yet = Langkah penerbitan belum tersedia di versi ini. Urutannya:
-desk-issue-step-token = Token: pasang dan kenali token pemohon
-desk-issue-step-passphrase = Frasa sandi: pemohon menetapkan PIN
-desk-issue-step-keygen = Pembangkitan kunci di dalam token
-desk-issue-step-ca = Permintaan sertifikat ke CA
-desk-issue-step-receipt = Tanda terima ditandatangani petugas dan pemohon
+desk-issue-step-token = Token
+desk-issue-step-applicant-pin = PIN pemohon
+desk-issue-step-officer-pin = PIN petugas
+desk-issue-step-run = Terbitkan
+desk-issue-step-result = Hasil
 desk-issue-needs-approval = Permohonan { $id } belum disetujui: hanya permohonan yang disetujui yang dapat diterbitkan.
+desk-issue-tokens-loading = Mencari token…
+desk-issue-tokens-choose = Pilih token pemohon (hanya token stok; token milik stasiun tidak ditampilkan):
+desk-issue-tokens-none = Tidak ada token stok yang ditemukan.
+desk-issue-tokens-none-what = Pasang token baru pemohon (token dari stok, bukan token petugas atau stasiun) lalu tekan r untuk mencari lagi. Di sandbox, buat satu dengan: kustodi sandbox token new
+desk-issue-col-serial = Nomor seri
+desk-issue-col-label = Label
+desk-issue-col-model = Model
+desk-issue-col-inventory = Inventaris
+desk-issue-token-stock = stok
+desk-issue-token-new = baru
+desk-issue-applicant-pin-intro = Hadapkan papan ketik ke pemohon: pemohon mengetik PIN baru untuk tokennya, lalu PIN yang sama sekali lagi. Hanya pemohon yang mengetiknya; layar menampilkan • untuk setiap karakter.
+desk-issue-pin-new = PIN baru
+desk-issue-pin-again = Ulangi PIN baru
+desk-issue-pin-officer = PIN petugas
+desk-issue-pin-empty = Ketik PIN terlebih dahulu, lalu tekan Enter.
+desk-issue-pin-mismatch = Kedua isian berbeda. Minta pemohon mengetik PIN baru lagi, dua kali.
+desk-issue-applicant-pin-set = PIN pemohon sudah ditetapkan (tidak ditampilkan).
+desk-issue-officer-pin-intro = Petugas: ketik PIN token petugas Anda ([officer] default_token yang dikonfigurasi). PIN ini untuk masuk dan menandatangani tanda terima.
+desk-issue-officer-pin-wrong = Token petugas menolak PIN. Ketik lagi dengan cermat.
+desk-issue-officer-pin-wrong-left = Token petugas menolak PIN: sisa { $count } percobaan sebelum terkunci. Ketik lagi dengan cermat.
+desk-issue-officer-pin-wrong-final = Token petugas menolak PIN: tinggal satu percobaan sebelum terkunci. Jangan menebak.
+desk-issue-running = Menerbitkan: petugas masuk, kunci dibangkitkan di dalam token, sertifikat dari CA, tanda terima ditandatangani petugas.
+desk-issue-running-keep = Jangan cabut token sampai hasilnya tampil.
+desk-issue-done = Terbit. Sertifikat sudah di dalam token dan tanda terima sudah ditandatangani.
+desk-issue-done-notice = Permohonan { $id } terbit: sertifikat { $serial }.
+desk-issue-field-certificate = Nomor seri sertifikat
+desk-issue-field-token = Token
+desk-issue-field-receipt = Tanda terima
+desk-issue-field-session = Sesi
+desk-issue-field-ticket = Tiket
+desk-issue-field-csr = Berkas CSR
+desk-issue-handover = Serahkan token kepada pemohon beserta tanda terima tercetak, dan ingatkan agar PIN tidak diberitahukan kepada siapa pun.
+desk-issue-parked = Permintaan sertifikat dikirim ke CA luring. Sesi menunggu sertifikatnya.
+desk-issue-parked-next = Setelah sertifikat dari CA tiba, jalankan: kustodi certificate import BERKAS --session { $session }
+desk-issue-failed-session = Penerbitan berhenti di tengah jalan; sesi { $session } masih terbuka. Pasang kembali token dan lanjutkan dengan: kustodi session resume { $session }
+desk-issue-failed-nothing = Belum ada penerbitan yang dimulai untuk permohonan ini; tekan Enter untuk kembali ke antrean.
+desk-err-tokens = Token tidak dapat didaftar: { $reason }
+desk-hint-tokens = Pastikan pembaca token dan modul PKCS#11 stasiun berfungsi (kustodi token list), lalu tekan r.
+desk-hint-enrol-officer = Isi [officer] default_token di config.toml dengan URI token petugas Anda, lalu jalankan meja lagi.
+desk-hint-enrol-token = Pilih token lain dari stok: Esc, lalu i pada permohonan itu lagi.
+desk-hint-enrol-token-failed = Pastikan token terpasang dengan benar.
 
 ## Galat meja
 desk-err-terminal = Terminal tidak dapat dipakai: { $reason }

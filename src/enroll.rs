@@ -743,22 +743,7 @@ pub fn enroll(
     }
     // The applicant's PIN is judged by the token model's rules before anything is recorded.
     check_new_pin(&token_profile_id(&info)?, ctx.applicant_pin)?;
-    let data = SessionData {
-        algorithm: algorithm.to_owned(),
-        lang: lang.code().to_owned(),
-        officer_id: ctx.officer.id.clone(),
-        officer_name: ctx.officer.name.clone(),
-        officer_certificate_sha256: ctx.officer.certificate_sha256(),
-        token_serial: info.serial.clone(),
-        token_manufacturer: info.manufacturer.clone(),
-        token_model: info.model.clone(),
-        token_firmware: info.firmware_version.clone(),
-        token_state_before: existing
-            .as_ref()
-            .map_or_else(|| "stock".to_owned(), |t| t.state.clone()),
-        token_label_before: info.label.clone(),
-        ..Default::default()
-    };
+    let data = new_session_data(ctx, algorithm, lang, &info, existing.as_ref());
     let data_json = serde_json::to_string(&data).expect("session data serialises");
     let actor = ctx.officer.actor();
     let app = application_id.to_owned();
@@ -788,6 +773,30 @@ pub fn enroll(
         token: None,
     };
     run.run_from(0)
+}
+
+/// The session data every issuance starts with: officer, token as found, algorithm, language.
+fn new_session_data(
+    ctx: &Context<'_>,
+    algorithm: &str,
+    lang: receipt::Lang,
+    info: &TokenInfo,
+    existing: Option<&TokenRow>,
+) -> SessionData {
+    SessionData {
+        algorithm: algorithm.to_owned(),
+        lang: lang.code().to_owned(),
+        officer_id: ctx.officer.id.clone(),
+        officer_name: ctx.officer.name.clone(),
+        officer_certificate_sha256: ctx.officer.certificate_sha256(),
+        token_serial: info.serial.clone(),
+        token_manufacturer: info.manufacturer.clone(),
+        token_model: info.model.clone(),
+        token_firmware: info.firmware_version.clone(),
+        token_state_before: existing.map_or_else(|| "stock".to_owned(), |t| t.state.clone()),
+        token_label_before: info.label.clone(),
+        ..Default::default()
+    }
 }
 
 /// Starts a renewal (Pasal 15) of an active holder certificate: a new key on the holder's own
@@ -850,23 +859,10 @@ pub fn renew(
         check_new_pin(&token_profile_id(&info)?, ctx.applicant_pin)?;
     }
     let data = SessionData {
-        algorithm: algorithm.to_owned(),
-        lang: lang.code().to_owned(),
-        officer_id: ctx.officer.id.clone(),
-        officer_name: ctx.officer.name.clone(),
-        officer_certificate_sha256: ctx.officer.certificate_sha256(),
-        token_serial: info.serial.clone(),
-        token_manufacturer: info.manufacturer.clone(),
-        token_model: info.model.clone(),
-        token_firmware: info.firmware_version.clone(),
-        token_state_before: existing
-            .as_ref()
-            .map_or_else(|| "stock".to_owned(), |t| t.state.clone()),
-        token_label_before: info.label.clone(),
         label: same_token.then(|| info.label.clone()),
         renewal_of: Some(old.serial.clone()),
         same_token,
-        ..Default::default()
+        ..new_session_data(ctx, algorithm, lang, &info, existing.as_ref())
     };
     let data_json = serde_json::to_string(&data).expect("session data serialises");
     let actor = ctx.officer.actor();

@@ -744,35 +744,18 @@ pub fn enroll(
     // The applicant's PIN is judged by the token model's rules before anything is recorded.
     check_new_pin(&token_profile_id(&info)?, ctx.applicant_pin)?;
     let data = new_session_data(ctx, algorithm, lang, &info, existing.as_ref());
-    let data_json = serde_json::to_string(&data).expect("session data serialises");
-    let actor = ctx.officer.actor();
-    let app = application_id.to_owned();
-    let session_id = station.write_as(|tx| {
-        if let Some(open) = tx.open_sessions_of(&app)?.first() {
-            return Err(EnrolError::SessionOpen {
-                id: app.clone(),
-                session: open.id.clone(),
-            });
-        }
-        let id = tx.insert_enrol_session(&app, token_uri, &info.serial, &data_json)?;
-        tx.append_event(
-            "enrol.started",
-            &app,
-            &actor,
-            json!({"session": id, "token_serial": info.serial, "algorithm": key_alg.to_string(),
-                   "officer_certificate_sha256": data.officer_certificate_sha256}),
-        )?;
-        Ok(id)
-    })?;
-    let mut run = Run {
+    let event = json!({"session": null, "token_serial": info.serial,
+        "algorithm": key_alg.to_string(),
+        "officer_certificate_sha256": data.officer_certificate_sha256});
+    start_session(
         station,
         ctx,
-        session_id,
-        application_id: application_id.to_owned(),
+        application_id,
+        token_uri,
         data,
-        token: None,
-    };
-    run.run_from(0)
+        "enrol.started",
+        event,
+    )
 }
 
 /// The session data every issuance starts with: officer, token as found, algorithm, language.
@@ -864,33 +847,52 @@ pub fn renew(
         same_token,
         ..new_session_data(ctx, algorithm, lang, &info, existing.as_ref())
     };
+    let event = json!({"session": null, "token_serial": info.serial,
+        "algorithm": key_alg.to_string(), "previous_serial": old.serial,
+        "same_token": same_token,
+        "officer_certificate_sha256": data.officer_certificate_sha256});
+    start_session(
+        station,
+        ctx,
+        &old.application_id,
+        token_uri,
+        data,
+        "renewal.started",
+        event,
+    )
+}
+
+/// Opens the journal session of an issuance (refused while the application has one open),
+/// records `kind` with `event` (its `session` member filled in), and runs the steps.
+fn start_session(
+    station: &mut Station<'_>,
+    ctx: &Context<'_>,
+    application_id: &str,
+    token_uri: &str,
+    data: SessionData,
+    kind: &str,
+    mut event: serde_json::Value,
+) -> Result<Outcome, EnrolError> {
     let data_json = serde_json::to_string(&data).expect("session data serialises");
     let actor = ctx.officer.actor();
-    let app_id = old.application_id.clone();
-    let old_serial = old.serial.clone();
+    let app = application_id.to_owned();
     let session_id = station.write_as(|tx| {
-        if let Some(open) = tx.open_sessions_of(&app_id)?.first() {
+        if let Some(open) = tx.open_sessions_of(&app)?.first() {
             return Err(EnrolError::SessionOpen {
-                id: app_id.clone(),
+                id: app.clone(),
                 session: open.id.clone(),
             });
         }
-        let id = tx.insert_enrol_session(&app_id, token_uri, &info.serial, &data_json)?;
-        tx.append_event(
-            "renewal.started",
-            &app_id,
-            &actor,
-            json!({"session": id, "token_serial": info.serial, "algorithm": key_alg.to_string(),
-                   "previous_serial": old_serial, "same_token": same_token,
-                   "officer_certificate_sha256": data.officer_certificate_sha256}),
-        )?;
+        let id = tx.insert_enrol_session(&app, token_uri, &data.token_serial, &data_json)?;
+        event["session"] = json!(id);
+        tx.append_event(kind, &app, &actor, event)?;
         Ok(id)
     })?;
     let mut run = Run {
         station,
         ctx,
         session_id,
-        application_id: old.application_id.clone(),
+        application_id: app,
         data,
         token: None,
     };

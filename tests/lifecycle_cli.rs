@@ -64,6 +64,15 @@ fn count(sb: &Sandbox, sql: &str) -> i64 {
     sb.scalar(sql).parse().unwrap()
 }
 
+/// The sandbox officer's token (`[officer] default_token` of config.toml).
+fn officer_token(sb: &Sandbox) -> String {
+    let cfg = std::fs::read_to_string(sb.path("config.toml")).unwrap();
+    cfg.lines()
+        .find_map(|l| l.trim().strip_prefix("default_token = "))
+        .map(|v| v.trim().trim_matches('"').to_owned())
+        .unwrap_or_else(|| panic!("no [officer] default_token in {cfg}"))
+}
+
 fn staff(sb: &Sandbox, role: &str, id: &str, name: &str) -> (String, String) {
     let (code, v) = sb.json(
         &[
@@ -413,12 +422,7 @@ fn a_pin_unblock_needs_two_different_officers_and_the_holder_sets_the_new_pin() 
     assert_eq!(error_code(&v), "unblock.two_officers", "{v}");
 
     // The same officer twice is refused.
-    let cfg = std::fs::read_to_string(sb.path("config.toml")).unwrap();
-    let first = cfg
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("default_token = "))
-        .map(|v| v.trim().trim_matches('"').to_owned())
-        .unwrap_or_else(|| panic!("no [officer] default_token in {cfg}"));
+    let first = officer_token(&sb);
     {
         let first = &first;
         let (_, v) = sb.json(
@@ -541,12 +545,7 @@ fn a_custody_audit_finds_missing_unknown_and_misstated_tokens_and_the_auditor_si
     assert!(out.status.success(), "{}", text(&out));
 
     // An officer cannot open an audit, even with a valid officer token and PIN.
-    let cfg = std::fs::read_to_string(sb.path("config.toml")).unwrap();
-    let officer_token = cfg
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("default_token = "))
-        .map(|v| v.trim().trim_matches('"').to_owned())
-        .unwrap();
+    let officer_token = officer_token(&sb);
     let (_, v) = sb.json(
         &[
             "audit",

@@ -663,6 +663,89 @@ pub fn token_profile_id(info: &TokenInfo) -> Result<String, EnrolError> {
     Ok(matched.profile.id.clone())
 }
 
+/// The station's view of a token before an issuance: the firmware profile it matches, its
+/// user-PIN rules, and for each algorithm asked about the verdict `enroll` would reach (the
+/// same [`evaluate`] the `recognise` step runs), so the desk can show it and refuse early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenAssessment {
+    pub profile_id: String,
+    pub firmware: String,
+    pub pin_min: u32,
+    pub pin_max: u32,
+    /// `digits`, `alnum` or `any`.
+    pub pin_charset: &'static str,
+    pub verdicts: Vec<AlgorithmAssessment>,
+}
+
+/// The verdict for one algorithm on one token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlgorithmAssessment {
+    pub algorithm: String,
+    /// `allowed`, `allowed_with_warnings` or `refused` (as the session records it).
+    pub verdict: &'static str,
+    /// Advisories behind the verdict (refusing or warning).
+    pub advisories: Vec<String>,
+    /// Set when the firmware cannot make this key at all: the algorithms it can.
+    pub supported_instead: Option<Vec<String>>,
+}
+
+/// Assesses a token for the algorithms named (names as `kustodi enroll --algorithm` takes).
+pub fn assess_token(info: &TokenInfo, algorithms: &[&str]) -> Result<TokenAssessment, EnrolError> {
+    let set = profiles::embedded_profiles().map_err(|e| EnrolError::Profiles(format!("{e:?}")))?;
+    let matched = set.match_token(&TokenReport {
+        manufacturer: Some(info.manufacturer.clone()),
+        model: Some(info.model.clone()),
+        label: Some(info.label.clone()),
+        pkcs11_firmware: ck_version(&info.firmware_version),
+        ..Default::default()
+    });
+    let mut verdicts = vec![];
+    for name in algorithms {
+        let (alg, _) = parse_algorithm(name)?;
+        let verdict = evaluate(matched.profile, matched.firmware, alg);
+        let supported_instead = match &verdict {
+            Verdict::Refused(r) => r.iter().find_map(|r| match r {
+                crate::domain::firmware::Refusal::AlgorithmNotSupported { supported, .. } => {
+                    Some(supported.iter().map(ToString::to_string).collect())
+                }
+                _ => None,
+            }),
+            _ => None,
+        };
+        verdicts.push(AlgorithmAssessment {
+            algorithm: (*name).to_owned(),
+            verdict: match &verdict {
+                Verdict::Allowed => "allowed",
+                Verdict::AllowedWithWarnings(_) => "allowed_with_warnings",
+                Verdict::Refused(_) => "refused",
+            },
+            advisories: verdict
+                .advisory_ids()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            supported_instead,
+        });
+    }
+    let user = matched.profile.pin.user;
+    Ok(TokenAssessment {
+        profile_id: matched.profile.id.clone(),
+        firmware: info.firmware_version.clone(),
+        pin_min: user.min_length,
+        pin_max: user.max_length,
+        pin_charset: if matched.profile.pin.pinpad_digits_only {
+            "digits"
+        } else {
+            match user.charset {
+                crate::domain::firmware::PinCharset::Digits => "digits",
+                crate::domain::firmware::PinCharset::Alnum => "alnum",
+                crate::domain::firmware::PinCharset::Any => "any",
+            }
+        },
+        verdicts,
+    })
+}
+
 /// Checks a new PIN against the token model's policy.
 pub fn check_new_pin(profile_id: &str, pin: &Pin) -> Result<(), EnrolError> {
     let set = profiles::embedded_profiles().map_err(|e| EnrolError::Profiles(format!("{e:?}")))?;
@@ -907,6 +990,15 @@ pub fn next_step(row: &SessionRow) -> usize {
         (Some(i), "after") => i + 1,
         (Some(i), _) => i,
     }
+}
+
+/// Whether the applicant's PIN is already on the token of this session (the PIN step has run,
+/// or a renewal keeps the holder's PIN): a resume then asks for that PIN once, else for a new
+/// PIN twice.
+pub fn applicant_pin_set(row: &SessionRow) -> Result<bool, EnrolError> {
+    let data = SessionData::parse(row)?;
+    let set_pin = STEPS.iter().position(|s| *s == "set_pin").unwrap_or(0);
+    Ok(data.same_token || next_step(row) > set_pin)
 }
 
 /// Continues an interrupted (`running`) session after its last finished step.

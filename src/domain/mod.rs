@@ -7,6 +7,7 @@ pub mod identity;
 pub mod incident;
 pub mod inventory;
 pub mod ledger;
+pub mod pin_strength;
 pub mod problem;
 pub mod profile;
 pub mod report;

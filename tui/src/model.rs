@@ -20,6 +20,8 @@ pub const NOTICE_LINES: u16 = 3;
 pub const QUEUE_CHROME_LINES: u16 = 9;
 /// Fixed lines of the wizard, detail and ledger screens around their scrolling body.
 pub const BODY_CHROME_LINES: u16 = 8;
+/// Lines of the agreement step above the text: progress, blank, intro, position.
+pub const AGREEMENT_CHROME_LINES: u16 = 4;
 
 /// The station as the header shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -63,7 +65,7 @@ pub enum Screen {
     Issuance,
 }
 
-/// Tabs of the queue. Parked and interrupted issuances will be added as tabs here.
+/// Tabs of the queue: four of applications, two of issuance sessions (the journal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QueueTab {
     /// Waiting for a decision (status `submitted`).
@@ -72,18 +74,38 @@ pub enum QueueTab {
     Approved,
     Rejected,
     All,
+    /// Issuance sessions waiting for the offline CA's certificate (session status `parked`).
+    Parked,
+    /// Issuance sessions that stopped midway (session status `running`): continue or roll back.
+    Interrupted,
 }
 
 impl QueueTab {
-    pub const ALL: [QueueTab; 4] = [Self::Waiting, Self::Approved, Self::Rejected, Self::All];
+    pub const ALL: [QueueTab; 6] = [
+        Self::Waiting,
+        Self::Approved,
+        Self::Rejected,
+        Self::All,
+        Self::Parked,
+        Self::Interrupted,
+    ];
 
-    /// The stored status the tab shows, `None` for all.
+    /// The stored application status the tab shows, `None` for all (and for session tabs).
     pub fn status(self) -> Option<&'static str> {
         match self {
             Self::Waiting => Some("submitted"),
             Self::Approved => Some("approved"),
             Self::Rejected => Some("rejected"),
-            Self::All => None,
+            Self::All | Self::Parked | Self::Interrupted => None,
+        }
+    }
+
+    /// The session status a session tab lists; `None` for the application tabs.
+    pub fn session_status(self) -> Option<&'static str> {
+        match self {
+            Self::Parked => Some("parked"),
+            Self::Interrupted => Some("running"),
+            _ => None,
         }
     }
 
@@ -93,6 +115,8 @@ impl QueueTab {
             Self::Approved => "desk-tab-approved",
             Self::Rejected => "desk-tab-rejected",
             Self::All => "desk-tab-all",
+            Self::Parked => "desk-tab-parked",
+            Self::Interrupted => "desk-tab-interrupted",
         }
     }
 
@@ -108,7 +132,16 @@ pub struct StatusCounts {
     pub approved: u64,
     pub rejected: u64,
     pub all: u64,
+    /// Issuance sessions parked at the offline CA.
+    pub parked: u64,
+    /// Issuance sessions interrupted midway.
+    pub interrupted: u64,
 }
+
+/// Key of the session counts among the status pairs of a queue page.
+pub const PARKED_COUNT: &str = "session:parked";
+/// Key of the interrupted-session count among the status pairs of a queue page.
+pub const INTERRUPTED_COUNT: &str = "session:running";
 
 impl StatusCounts {
     pub fn from_pairs(pairs: &[(String, u64)]) -> Self {
@@ -118,6 +151,14 @@ impl StatusCounts {
                 "submitted" => c.submitted = *n,
                 "approved" => c.approved = *n,
                 "rejected" => c.rejected = *n,
+                PARKED_COUNT => {
+                    c.parked = *n;
+                    continue;
+                }
+                INTERRUPTED_COUNT => {
+                    c.interrupted = *n;
+                    continue;
+                }
                 _ => {}
             }
             c.all += n;
@@ -131,12 +172,37 @@ impl StatusCounts {
             QueueTab::Approved => self.approved,
             QueueTab::Rejected => self.rejected,
             QueueTab::All => self.all,
+            QueueTab::Parked => self.parked,
+            QueueTab::Interrupted => self.interrupted,
         }
     }
 }
 
+/// An issuance session of the journal, as the Parked and Interrupted tabs list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub id: String,
+    pub application_id: String,
+    pub applicant_name: String,
+    pub token_serial: String,
+    /// The last journal record: step name and phase (`before`/`after`).
+    pub step: String,
+    pub phase: String,
+    /// `running` or `parked`.
+    pub status: String,
+    pub updated_at: OffsetDateTime,
+    /// The offline CA's ticket (parked sessions).
+    pub ticket: Option<String>,
+    /// The applicant's PIN is already on the token: a resume asks for it once.
+    pub pin_set: bool,
+    /// Rolling back deletes key objects, which needs the applicant's PIN.
+    pub abort_needs_pin: bool,
+    /// Firmware profile of the token (its PIN rules, for a new PIN).
+    pub profile_id: String,
+}
+
 /// The application queue: a window of rows paged from the store around the cursor.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Queue {
     pub tab: QueueTab,
     pub search: String,
@@ -158,6 +224,12 @@ pub struct Queue {
     pub request: u64,
     /// Select this application when the next page arrives (after a submission).
     pub select: Option<String>,
+    /// Sessions of the Parked or Interrupted tab (`None` while loading).
+    pub sessions: Option<Vec<SessionSummary>>,
+    /// The sessions could not be read (message + what to do).
+    pub sessions_error: Option<UserError>,
+    /// Highlighted session row.
+    pub session_cursor: usize,
 }
 
 impl Queue {
@@ -338,6 +410,8 @@ pub enum Job {
     VerifyLedger,
     ListTokens,
     Enroll,
+    LoadSessions,
+    Abort,
 }
 
 impl Job {
@@ -351,12 +425,16 @@ impl Job {
             Self::VerifyLedger => "desk-busy-ledger",
             Self::ListTokens => "desk-busy-tokens",
             Self::Enroll => "desk-busy-enroll",
+            Self::LoadSessions => "desk-busy-sessions",
+            Self::Abort => "desk-busy-abort",
         }
     }
 }
 
 /// The steps of an in-person issuance, as the progress list of the Issuance screen shows them.
-pub const ISSUANCE_STEPS: [&str; 5] = [
+pub const ISSUANCE_STEPS: [&str; 7] = [
+    "desk-issue-step-identity",
+    "desk-issue-step-agreement",
     "desk-issue-step-token",
     "desk-issue-step-applicant-pin",
     "desk-issue-step-officer-pin",
@@ -464,6 +542,22 @@ pub struct TokenChoice {
     pub profile_id: String,
     /// Already registered as stock (else unknown to the inventory yet).
     pub registered: bool,
+    /// Firmware version as the token reports it.
+    pub firmware: String,
+    /// The user-PIN rules of its model: shortest, longest, characters (`digits`/`alnum`/`any`).
+    pub pin_min: u32,
+    pub pin_max: u32,
+    pub pin_charset: &'static str,
+    /// The station's verdict for each of [`ISSUANCE_ALGORITHMS`] on this token and firmware.
+    pub verdicts: Vec<kustodi::enroll::AlgorithmAssessment>,
+}
+
+impl TokenChoice {
+    /// The verdict for one algorithm (none: not assessed, treated as allowed by the run's own
+    /// check).
+    pub fn verdict(&self, algorithm: &str) -> Option<&kustodi::enroll::AlgorithmAssessment> {
+        self.verdicts.iter().find(|v| v.algorithm == algorithm)
+    }
 }
 
 /// How an issuance run ended without a certificate, as the result step shows it.
@@ -478,9 +572,16 @@ pub struct IssuanceFailure {
 /// Where an issuance is.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum IssuanceStep {
-    /// Choosing the applicant's token from the list.
+    /// The officer checks the applicant in front of them against the approved form and its
+    /// documents (Pasal 14(4)).
     #[default]
+    Identity,
+    /// The subscriber agreement, shown in full; accepted only once read to the end (Pasal 14(5)).
+    Agreement,
+    /// Choosing the applicant's token from the list.
     Token,
+    /// An interrupted session opened from the queue: continue it or roll it back.
+    Resume,
     /// The applicant types their new PIN, twice.
     ApplicantPin,
     /// The officer types their officer-token PIN.
@@ -496,20 +597,39 @@ pub enum IssuanceStep {
         csr_file: PathBuf,
     },
     Failed(IssuanceFailure),
+    /// An interrupted session was rolled back: the half-made key deleted, the token back in
+    /// its earlier inventory state, all of it in the ledger.
+    Aborted {
+        session: String,
+        objects_deleted: usize,
+        token_state: String,
+        revoked: Option<String>,
+    },
 }
 
 impl IssuanceStep {
     /// Index into [`ISSUANCE_STEPS`].
     pub fn index(&self) -> usize {
         match self {
-            Self::Token => 0,
-            Self::ApplicantPin => 1,
-            Self::OfficerPin => 2,
-            Self::Running => 3,
-            Self::Done(_) | Self::Parked { .. } | Self::Failed(_) => 4,
+            Self::Identity => 0,
+            Self::Agreement => 1,
+            Self::Token | Self::Resume => 2,
+            Self::ApplicantPin => 3,
+            Self::OfficerPin => 4,
+            Self::Running => 5,
+            Self::Done(_) | Self::Parked { .. } | Self::Failed(_) | Self::Aborted { .. } => 6,
         }
     }
+
+    /// The session has a result (nothing more to type).
+    pub fn finished(&self) -> bool {
+        self.index() == 6
+    }
 }
+
+/// Key algorithms the desk offers (`a` cycles them on the token step); the first is the
+/// default of `kustodi enroll`.
+pub const ISSUANCE_ALGORITHMS: [&str; 3] = ["p256", "p384", "rsa2048"];
 
 /// One in-person issuance for an approved application.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -517,6 +637,22 @@ pub struct IssuanceSession {
     pub application_id: String,
     pub applicant_name: String,
     pub step: IssuanceStep,
+    /// The approved form, for the identity re-check.
+    pub form: Option<ApplicationForm>,
+    /// The documents stored with the application.
+    pub documents: Vec<kustodi::store::DocumentRow>,
+    /// First line on screen of the step's scrolling text (identity form, agreement).
+    pub scroll: u16,
+    /// The last line of the agreement has been on screen (in `agreement_lang`).
+    pub agreement_read: bool,
+    /// Language of the agreement shown (and of the receipt once accepted).
+    pub agreement_lang: Lang,
+    /// Index into [`ISSUANCE_ALGORITHMS`].
+    pub algorithm: usize,
+    /// The interrupted session this screen continues or rolls back (a resume).
+    pub resume: Option<SessionSummary>,
+    /// The officer chose to roll the interrupted session back (PIN asked once, then abort).
+    pub rolling_back: bool,
     /// Tokens found (`None` while the list is loading).
     pub tokens: Option<Vec<TokenChoice>>,
     /// The list could not be read (message + what to do).
@@ -539,6 +675,9 @@ pub struct IssuanceSession {
     pub confirmed_pin: Option<SecretPin>,
     /// Why the PIN step asks again (mismatch, PIN rules, wrong officer PIN).
     pub pin_error: Option<Text>,
+    /// When the token list was last asked for (it is asked again every few seconds on the
+    /// token step, so inserting or pulling a token shows).
+    pub tokens_asked: Option<OffsetDateTime>,
 }
 
 impl IssuanceSession {
@@ -548,6 +687,42 @@ impl IssuanceSession {
             applicant_name,
             ..Self::default()
         }
+    }
+
+    /// A new issuance of an opened, approved application: identity re-check first.
+    pub fn start(detail: &DetailData, lang: Lang) -> Self {
+        Self {
+            application_id: detail.row.id.clone(),
+            applicant_name: detail.row.applicant_name.clone(),
+            form: detail.form.clone(),
+            documents: detail.documents.clone(),
+            agreement_lang: lang,
+            ..Self::default()
+        }
+    }
+
+    /// An interrupted session opened from the queue.
+    pub fn resuming(s: SessionSummary, lang: Lang) -> Self {
+        Self {
+            application_id: s.application_id.clone(),
+            applicant_name: s.applicant_name.clone(),
+            step: IssuanceStep::Resume,
+            agreement_lang: lang,
+            resume: Some(s),
+            ..Self::default()
+        }
+    }
+
+    /// The key algorithm chosen.
+    pub fn algorithm(&self) -> &'static str {
+        ISSUANCE_ALGORITHMS[self.algorithm % ISSUANCE_ALGORITHMS.len()]
+    }
+
+    /// The applicant types their PIN once (a resume or roll-back when it is on the token).
+    pub fn pin_once(&self) -> bool {
+        self.resume
+            .as_ref()
+            .is_some_and(|r| r.pin_set || self.rolling_back)
     }
 
     /// Forgets every PIN typed or held (zeroized).
@@ -626,6 +801,23 @@ impl Model {
     /// Lines of a scrolling body that fit the terminal.
     pub fn body_lines(&self) -> u16 {
         self.size.1.saturating_sub(BODY_CHROME_LINES).max(1)
+    }
+
+    /// Agreement lines on screen: the issuance body less progress, blank, intro and position.
+    pub fn agreement_room(&self) -> u16 {
+        self.body_lines()
+            .saturating_sub(AGREEMENT_CHROME_LINES)
+            .max(1)
+    }
+
+    /// Width the agreement is wrapped to (one column of margin each side).
+    pub fn agreement_width(&self) -> usize {
+        usize::from(self.size.0.saturating_sub(2)).max(8)
+    }
+
+    /// Rows of the session table that fit the terminal.
+    pub fn session_rows(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(QUEUE_CHROME_LINES).max(1))
     }
 
     pub fn busy(&self) -> Option<Job> {

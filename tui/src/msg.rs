@@ -9,7 +9,7 @@ use kustodi::errors::UserError;
 use kustodi::store::{ApplicationQuery, ApplicationSummary};
 use time::OffsetDateTime;
 
-use crate::model::{DetailData, IssuanceFailure, SecretPin, TokenChoice};
+use crate::model::{DetailData, IssuanceFailure, SecretPin, SessionSummary, TokenChoice};
 
 /// Everything that can happen to the desk.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +62,36 @@ pub enum Effect {
     /// approved application on a stock token, as `kustodi enroll` does. The PINs travel
     /// inside (masked, zeroized when the worker drops them).
     Enroll(Box<EnrollRequest>),
+    /// The issuance sessions of one journal status (`running` or `parked`).
+    LoadSessions {
+        status: &'static str,
+    },
+    /// Signs the officer in and continues an interrupted session after its last finished step,
+    /// as `kustodi session resume` does. Answered with [`Reply::Enrolled`].
+    Resume(Box<ResumeRequest>),
+    /// Rolls an interrupted session back, as `kustodi session abort` does.
+    Abort(Box<AbortRequest>),
+}
+
+/// Everything a resume needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumeRequest {
+    pub session: String,
+    pub application_id: String,
+    /// The applicant's PIN: the one on the token when it was set, else the new PIN.
+    pub applicant_pin: SecretPin,
+    pub officer_pin: SecretPin,
+}
+
+/// Everything a roll-back needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbortRequest {
+    pub session: String,
+    pub application_id: String,
+    /// The PIN on the token, when a key pair has to be deleted from it.
+    pub applicant_pin: Option<SecretPin>,
+    /// The ledger actor (`officer:<id>`).
+    pub actor: String,
 }
 
 /// Everything an enrolment run needs.
@@ -159,5 +189,13 @@ pub enum Reply {
     Enrolled {
         application_id: String,
         result: EnrollResult,
+    },
+    SessionsLoaded {
+        status: &'static str,
+        result: Result<Vec<SessionSummary>, UserError>,
+    },
+    Aborted {
+        application_id: String,
+        result: Result<kustodi::enroll::Aborted, UserError>,
     },
 }

@@ -140,6 +140,58 @@ pub fn problem_text(p: &Problem) -> Text {
     }
 }
 
+/// The subscriber agreement (Pasal 14(5)) in `lang`: the exact text the receipt names by its
+/// SHA-256.
+pub fn agreement(lang: Lang) -> kustodi::receipt::Agreement {
+    kustodi::receipt::Agreement::v1(match lang {
+        Lang::Id => kustodi::receipt::Lang::Id,
+        Lang::En => kustodi::receipt::Lang::En,
+    })
+}
+
+/// The agreement's Markdown laid out for the terminal: headings and list items start their own
+/// line, paragraphs are joined and wrapped to `width`, blank lines kept between blocks. Every
+/// word of the text is on some line (the desk shows all of it).
+pub fn agreement_lines(lang: Lang, width: usize) -> Vec<String> {
+    let text = agreement(lang).text;
+    let mut blocks: Vec<Option<String>> = vec![];
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() {
+            if !matches!(blocks.last(), Some(None) | None) {
+                blocks.push(None);
+            }
+            continue;
+        }
+        let starts_item = line.starts_with('#')
+            || line.starts_with("- ")
+            || line
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        match blocks.last_mut() {
+            Some(Some(cur)) if !starts_item && !cur.starts_with('#') => {
+                cur.push(' ');
+                cur.push_str(line);
+            }
+            _ => blocks.push(Some(line.to_owned())),
+        }
+    }
+    let mut out = vec![];
+    for b in blocks {
+        match b {
+            None => out.push(String::new()),
+            Some(b) => {
+                let b = b.trim_start_matches('#').trim();
+                out.extend(crate::view::wrap(b, width, usize::MAX));
+            }
+        }
+    }
+    while out.last().is_some_and(String::is_empty) {
+        out.pop();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::shorten_path;
@@ -159,5 +211,26 @@ mod tests {
             "…/no-such-file.json",
             "the file name always"
         );
+    }
+
+    #[test]
+    fn the_agreement_is_laid_out_whole_in_both_languages_at_any_width() {
+        for lang in [kustodi::i18n::Lang::Id, kustodi::i18n::Lang::En] {
+            let source: Vec<&str> = super::agreement(lang)
+                .text
+                .split_whitespace()
+                .filter(|w| !w.starts_with('#'))
+                .collect();
+            for width in [38, 78, 118] {
+                let lines = super::agreement_lines(lang, width);
+                let shown: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+                assert_eq!(shown, source, "{lang:?} at {width}");
+                assert!(
+                    lines
+                        .iter()
+                        .all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= width)
+                );
+            }
+        }
     }
 }

@@ -8,13 +8,17 @@ use kustodi::domain::application::{self, ApplicationStatus, Decision};
 use kustodi::store::ApplicationQuery;
 
 use crate::model::{
-    CheckedForm, Detail, Dialog, IssuanceSession, IssuanceStep, Job, LedgerState, Model, Notice,
-    PinField, QueueTab, Screen, SecretPin, Wizard, WizardStep,
+    CheckedForm, Detail, Dialog, ISSUANCE_ALGORITHMS, IssuanceFailure, IssuanceSession,
+    IssuanceStep, Job, LedgerState, Model, Notice, PinField, QueueTab, Screen, SecretPin, Wizard,
+    WizardStep,
 };
 use crate::msg::{
-    Anchor, CheckOutcome, Effect, EnrollRequest, EnrollResult, Msg, QueueRequest, Reply,
-    SubmitError,
+    AbortRequest, Anchor, CheckOutcome, Effect, EnrollRequest, EnrollResult, Msg, QueueRequest,
+    Reply, ResumeRequest, SubmitError,
 };
+
+/// How often the token step looks for tokens again (insert and remove show within this).
+const TOKEN_POLL_SECONDS: i64 = 2;
 use crate::text::Text;
 
 /// Pages hold this many screens of rows (one above, the visible one, one below).
@@ -35,10 +39,16 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if !model.pending.is_empty() {
                 model.spinner = model.spinner.wrapping_add(1);
             }
-            vec![]
+            poll_tokens(model)
         }
         Msg::Resize(w, h) => {
             model.size = (w, h);
+            let (room, width) = (model.agreement_room(), model.agreement_width());
+            if let Some(s) = model.session.as_mut()
+                && s.step == IssuanceStep::Agreement
+            {
+                mark_agreement_read(s, room, width);
+            }
             ensure_visible(model)
         }
         Msg::Key(key) if key.kind == KeyEventKind::Release => vec![],
@@ -62,6 +72,16 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     if key.code == KeyCode::F(2) {
         model.lang = model.lang.other();
+        let (lang, room, width) = (model.lang, model.agreement_room(), model.agreement_width());
+        if let Some(s) = model.session.as_mut()
+            && s.step == IssuanceStep::Agreement
+        {
+            // The other language's text is another text: it is read again before `y`.
+            s.agreement_lang = lang;
+            s.agreement_read = false;
+            s.scroll = 0;
+            mark_agreement_read(s, room, width);
+        }
         return vec![];
     }
     if model.dialog.is_some() {
@@ -114,7 +134,92 @@ fn go_to_queue(model: &mut Model) -> Vec<Effect> {
     model.screen = Screen::Queue;
     model.detail = None;
     model.session = None;
-    vec![load_queue(model, Anchor::Offset(model.queue.top))]
+    let mut fx = vec![load_queue(model, Anchor::Offset(model.queue.top))];
+    if let Some(status) = model.queue.tab.session_status() {
+        fx.push(load_sessions(model, status));
+    }
+    fx
+}
+
+fn load_sessions(model: &mut Model, status: &'static str) -> Effect {
+    model.queue.sessions = None;
+    model.queue.sessions_error = None;
+    model.pending.push(Job::LoadSessions);
+    Effect::LoadSessions { status }
+}
+
+/// On the token step, asks for the token list again every [`TOKEN_POLL_SECONDS`].
+fn poll_tokens(model: &mut Model) -> Vec<Effect> {
+    let now = model.now;
+    if model.pending.contains(&Job::ListTokens) {
+        return vec![];
+    }
+    let Some(s) = model.session.as_mut() else {
+        return vec![];
+    };
+    if s.step != IssuanceStep::Token || s.tokens.is_none() {
+        return vec![];
+    }
+    match s.tokens_asked {
+        Some(at) if (now - at).whole_seconds() < TOKEN_POLL_SECONDS => vec![],
+        _ => {
+            s.tokens_asked = Some(now);
+            model.pending.push(Job::ListTokens);
+            vec![Effect::ListTokens]
+        }
+    }
+}
+
+/// Keys of the Parked and Interrupted tabs (a list of sessions, not of applications).
+fn sessions_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
+    let tab = model.queue.tab;
+    tab.session_status()?;
+    let q = &mut model.queue;
+    let n = q.sessions.as_ref().map_or(0, Vec::len);
+    let page = model
+        .size
+        .1
+        .saturating_sub(crate::model::QUEUE_CHROME_LINES)
+        .max(1) as usize;
+    let moved = match key.code {
+        KeyCode::Up | KeyCode::Char('k') => Some(q.session_cursor.saturating_sub(1)),
+        KeyCode::Down | KeyCode::Char('j') => Some(q.session_cursor + 1),
+        KeyCode::PageUp => Some(q.session_cursor.saturating_sub(page)),
+        KeyCode::PageDown => Some(q.session_cursor + page),
+        KeyCode::Home => Some(0),
+        KeyCode::End => Some(usize::MAX),
+        _ => None,
+    };
+    if let Some(to) = moved {
+        q.session_cursor = to.min(n.saturating_sub(1));
+        return Some(vec![]);
+    }
+    match key.code {
+        KeyCode::Enter => {
+            let row = q.sessions.as_ref()?.get(q.session_cursor)?.clone();
+            if tab == QueueTab::Parked {
+                model.notice = Some(Notice::info(
+                    Text::new("desk-session-parked-what")
+                        .arg("session", &row.id)
+                        .arg("ticket", row.ticket.as_deref().unwrap_or("-")),
+                ));
+                return Some(vec![]);
+            }
+            model.session = Some(IssuanceSession::resuming(row, model.lang));
+            model.screen = Screen::Issuance;
+            model.notice = None;
+            Some(vec![])
+        }
+        KeyCode::F(5) => {
+            let status = tab.session_status()?;
+            Some(vec![
+                load_queue(model, Anchor::Offset(model.queue.top)),
+                load_sessions(model, status),
+            ])
+        }
+        KeyCode::Char('/') | KeyCode::Char('a') | KeyCode::Char('r') => Some(vec![]),
+        _ => None,
+    }
 }
 
 fn queue_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -147,6 +252,9 @@ fn queue_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             }
         };
     }
+    if let Some(fx) = sessions_key(model, key) {
+        return fx;
+    }
     let page = model.queue_rows();
     let last = model.queue.total.saturating_sub(1);
     let cursor = model.queue.cursor;
@@ -172,9 +280,15 @@ fn queue_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             model.queue.searching = true;
             vec![]
         }
-        KeyCode::Tab => set_tab(model, QueueTab::ALL[(model.queue.tab.index() + 1) % 4]),
-        KeyCode::BackTab => set_tab(model, QueueTab::ALL[(model.queue.tab.index() + 3) % 4]),
-        KeyCode::Char(c @ '1'..='4') => set_tab(model, QueueTab::ALL[c as usize - '1' as usize]),
+        KeyCode::Tab => {
+            let n = QueueTab::ALL.len();
+            set_tab(model, QueueTab::ALL[(model.queue.tab.index() + 1) % n])
+        }
+        KeyCode::BackTab => {
+            let n = QueueTab::ALL.len();
+            set_tab(model, QueueTab::ALL[(model.queue.tab.index() + n - 1) % n])
+        }
+        KeyCode::Char(c @ '1'..='6') => set_tab(model, QueueTab::ALL[c as usize - '1' as usize]),
         KeyCode::Char('n') => {
             model.wizard = Wizard::default();
             model.screen = Screen::Wizard;
@@ -208,6 +322,11 @@ fn set_tab(model: &mut Model, tab: QueueTab) -> Vec<Effect> {
         return vec![];
     }
     model.queue.tab = tab;
+    if let Some(status) = tab.session_status() {
+        model.queue.searching = false;
+        model.queue.session_cursor = 0;
+        return vec![load_sessions(model, status)];
+    }
     restart_queue(model)
 }
 
@@ -542,13 +661,11 @@ fn detail_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                 ));
                 return vec![];
             }
-            model.session = Some(IssuanceSession::new(
-                d.row.id.clone(),
-                d.row.applicant_name.clone(),
-            ));
+            // Identity re-check first; the tokens are looked for once the agreement is accepted.
+            model.session = Some(IssuanceSession::start(d, model.lang));
             model.screen = Screen::Issuance;
             model.notice = None;
-            vec![list_tokens(model)]
+            vec![]
         }
         _ => vec![],
     }
@@ -563,16 +680,15 @@ fn ledger_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn list_tokens(model: &mut Model) -> Effect {
+    let now = model.now;
     if let Some(s) = model.session.as_mut() {
         s.tokens = None;
         s.tokens_error = None;
+        s.tokens_asked = Some(now);
     }
     model.pending.push(Job::ListTokens);
     Effect::ListTokens
 }
-
-/// The key algorithm of desk issuances (the default of `kustodi enroll`).
-pub const ISSUANCE_ALGORITHM: &str = "p256";
 
 /// Most PIN characters a field takes (token PINs are far shorter).
 const MAX_PIN_CHARS: usize = 64;
@@ -598,7 +714,7 @@ fn edit_pin(field: &mut PinField, key: &KeyEvent) -> bool {
 }
 
 fn issuance_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let running = model.pending.contains(&Job::Enroll);
+    let running = model.pending.contains(&Job::Enroll) || model.pending.contains(&Job::Abort);
     let Some(s) = model.session.as_mut() else {
         return go_to_queue(model);
     };
@@ -613,127 +729,401 @@ fn issuance_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return go_to_queue(model);
     }
     match s.step {
-        IssuanceStep::Token => {
-            let n = s.tokens.as_ref().map_or(0, Vec::len);
-            match key.code {
-                KeyCode::Up | KeyCode::Char('k') => {
-                    s.cursor = s.cursor.saturating_sub(1);
-                    vec![]
-                }
-                KeyCode::Down | KeyCode::Char('j') => {
-                    if n > 0 {
-                        s.cursor = (s.cursor + 1).min(n - 1);
-                    }
-                    vec![]
-                }
-                KeyCode::Char('r') | KeyCode::F(5) => {
-                    if s.tokens.is_none() {
-                        return vec![];
-                    }
-                    model.notice = None;
-                    vec![list_tokens(model)]
-                }
-                KeyCode::Enter => {
-                    let Some(t) = s.tokens.as_ref().and_then(|t| t.get(s.cursor)) else {
-                        return vec![];
-                    };
-                    s.token = Some(t.clone());
-                    s.step = IssuanceStep::ApplicantPin;
-                    s.clear_pins();
-                    s.pin_error = None;
-                    model.notice = None;
-                    vec![]
-                }
-                KeyCode::Char('q') => go_to_queue(model),
-                _ => vec![],
-            }
+        IssuanceStep::Identity => identity_key(model, key),
+        IssuanceStep::Agreement => agreement_key(model, key),
+        IssuanceStep::Token => token_key(model, key),
+        IssuanceStep::Resume => resume_key(model, key),
+        IssuanceStep::ApplicantPin => applicant_pin_key(model, key),
+        IssuanceStep::OfficerPin => officer_pin_key(model, key),
+        IssuanceStep::Running => vec![],
+        IssuanceStep::Failed(IssuanceFailure {
+            session: Some(_), ..
+        }) if key.code == KeyCode::Char('c') => {
+            // Continue the interrupted session: it is on the Interrupted tab.
+            s.clear_pins();
+            model.session = None;
+            model.queue.tab = QueueTab::Interrupted;
+            go_to_queue(model)
         }
-        IssuanceStep::ApplicantPin => {
-            if key.code != KeyCode::Enter {
-                let field = if s.confirming {
-                    &mut s.applicant_pin_again
-                } else {
-                    &mut s.applicant_pin
-                };
-                if edit_pin(field, &key) {
-                    s.pin_error = None;
-                }
+        IssuanceStep::Done(_)
+        | IssuanceStep::Parked { .. }
+        | IssuanceStep::Failed(_)
+        | IssuanceStep::Aborted { .. } => match key.code {
+            KeyCode::Enter | KeyCode::Char('q') => go_to_queue(model),
+            _ => vec![],
+        },
+    }
+}
+
+/// The identity re-check (Pasal 14(4)): `y` the person in front of the officer is the one on
+/// the approved form and its documents, `n` they are not (nothing is started).
+fn identity_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let lang = model.lang;
+    let room = model.agreement_room();
+    let width = model.agreement_width();
+    let Some(s) = model.session.as_mut() else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            s.step = IssuanceStep::Agreement;
+            s.agreement_lang = lang;
+            s.scroll = 0;
+            s.agreement_read = false;
+            mark_agreement_read(s, room, width);
+            model.notice = None;
+            vec![]
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') => {
+            let id = s.application_id.clone();
+            model.session = None;
+            let fx = go_to_queue(model);
+            model.notice = Some(Notice::refusal(
+                Text::new("desk-issue-identity-mismatch").arg("id", &id),
+            ));
+            fx
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            s.scroll = s.scroll.saturating_add(1).min(200);
+            vec![]
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            s.scroll = s.scroll.saturating_sub(1);
+            vec![]
+        }
+        KeyCode::PageDown => {
+            s.scroll = s.scroll.saturating_add(room).min(200);
+            vec![]
+        }
+        KeyCode::PageUp => {
+            s.scroll = s.scroll.saturating_sub(room);
+            vec![]
+        }
+        KeyCode::Char('q') => go_to_queue(model),
+        _ => vec![],
+    }
+}
+
+/// Sets `agreement_read` once the agreement's last line is (or has been) on screen.
+fn mark_agreement_read(s: &mut IssuanceSession, room: u16, width: usize) {
+    let total = crate::text::agreement_lines(s.agreement_lang, width).len();
+    let max = total.saturating_sub(usize::from(room));
+    s.scroll = s.scroll.min(u16::try_from(max).unwrap_or(u16::MAX));
+    if usize::from(s.scroll) + usize::from(room) >= total {
+        s.agreement_read = true;
+    }
+}
+
+/// The agreement (Pasal 14(5)): scroll to the end, then `y` accepts, `n` declines.
+fn agreement_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let room = model.agreement_room();
+    let width = model.agreement_width();
+    let Some(s) = model.session.as_mut() else {
+        return vec![];
+    };
+    let moved = match key.code {
+        KeyCode::Down | KeyCode::Char('j') => Some(s.scroll.saturating_add(1)),
+        KeyCode::Up | KeyCode::Char('k') => Some(s.scroll.saturating_sub(1)),
+        KeyCode::PageDown | KeyCode::Char(' ') => Some(s.scroll.saturating_add(room)),
+        KeyCode::PageUp => Some(s.scroll.saturating_sub(room)),
+        KeyCode::Home => Some(0),
+        KeyCode::End => Some(u16::MAX),
+        _ => None,
+    };
+    if let Some(to) = moved {
+        s.scroll = to;
+        mark_agreement_read(s, room, width);
+        if s.agreement_read {
+            s.pin_error = None;
+        }
+        return vec![];
+    }
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            if !s.agreement_read {
+                s.pin_error = Some(Text::new("desk-issue-agreement-read-first"));
                 return vec![];
             }
-            if !s.confirming {
-                if s.applicant_pin.is_empty() {
-                    s.pin_error = Some(Text::new("desk-issue-pin-empty"));
-                    return vec![];
-                }
-                let profile = s.token.as_ref().map(|t| t.profile_id.clone());
-                // The token model's PIN rules, before the second entry (a pure check).
-                if let Some(profile) = profile
-                    && let Err(e) = kustodi::enroll::check_new_pin(&profile, s.applicant_pin.pin())
-                {
-                    s.applicant_pin.clear();
-                    s.pin_error = Some(crate::text::error_text(&kustodi::errors::enrol_error(e)));
-                    return vec![];
-                }
-                s.confirming = true;
-                s.pin_error = None;
-                return vec![];
-            }
-            if s.applicant_pin.same_as(&s.applicant_pin_again) {
-                s.confirmed_pin = Some(SecretPin::new(s.applicant_pin.take()));
-                s.applicant_pin_again.clear();
-                s.confirming = false;
-                s.pin_error = None;
-                s.step = IssuanceStep::OfficerPin;
-            } else {
-                s.applicant_pin.clear();
-                s.applicant_pin_again.clear();
-                s.confirming = false;
-                s.pin_error = Some(Text::new("desk-issue-pin-mismatch"));
+            s.pin_error = None;
+            s.step = IssuanceStep::Token;
+            model.notice = None;
+            vec![list_tokens(model)]
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') => {
+            let id = s.application_id.clone();
+            model.session = None;
+            let fx = go_to_queue(model);
+            model.notice = Some(Notice::refusal(
+                Text::new("desk-issue-agreement-declined").arg("id", &id),
+            ));
+            fx
+        }
+        KeyCode::Char('q') => go_to_queue(model),
+        _ => vec![],
+    }
+}
+
+fn token_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Some(s) = model.session.as_mut() else {
+        return vec![];
+    };
+    let n = s.tokens.as_ref().map_or(0, Vec::len);
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => {
+            s.cursor = s.cursor.saturating_sub(1);
+            vec![]
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            if n > 0 {
+                s.cursor = (s.cursor + 1).min(n - 1);
             }
             vec![]
         }
-        IssuanceStep::OfficerPin => {
-            if key.code != KeyCode::Enter {
-                if edit_pin(&mut s.officer_pin, &key) {
-                    s.pin_error = None;
-                }
+        KeyCode::Char('a') => {
+            s.algorithm = (s.algorithm + 1) % ISSUANCE_ALGORITHMS.len();
+            s.pin_error = None;
+            vec![]
+        }
+        KeyCode::Char('r') | KeyCode::F(5) => {
+            if s.tokens.is_none() {
                 return vec![];
             }
-            if s.officer_pin.is_empty() {
-                s.pin_error = Some(Text::new("desk-issue-pin-empty"));
-                return vec![];
-            }
-            let (Some(token), Some(applicant_pin)) = (s.token.clone(), s.confirmed_pin.clone())
-            else {
-                // Cannot happen through the keys; start the PIN steps again.
-                s.clear_pins();
-                s.step = IssuanceStep::ApplicantPin;
+            model.notice = None;
+            vec![list_tokens(model)]
+        }
+        KeyCode::Enter => {
+            let Some(t) = s.tokens.as_ref().and_then(|t| t.get(s.cursor)) else {
                 return vec![];
             };
-            let officer_pin = SecretPin::new(s.officer_pin.take());
-            s.pin_error = None;
-            s.step = IssuanceStep::Running;
-            let effect = Effect::Enroll(Box::new(EnrollRequest {
-                application_id: s.application_id.clone(),
-                token_uri: token.uri,
-                token_serial: token.serial,
-                algorithm: ISSUANCE_ALGORITHM.to_owned(),
-                lang: model.lang,
-                applicant_pin,
-                officer_pin,
-            }));
-            model.notice = None;
-            model.pending.push(Job::Enroll);
-            vec![effect]
-        }
-        IssuanceStep::Running => vec![],
-        IssuanceStep::Done(_) | IssuanceStep::Parked { .. } | IssuanceStep::Failed(_) => {
-            match key.code {
-                KeyCode::Enter | KeyCode::Char('q') => go_to_queue(model),
-                _ => vec![],
+            let algorithm = s.algorithm();
+            if let Some(v) = t.verdict(algorithm)
+                && v.verdict == "refused"
+            {
+                // The run would refuse it at its first step: say so now, nothing started.
+                s.pin_error = Some(
+                    Text::new("desk-issue-token-refused")
+                        .arg("serial", &t.serial)
+                        .arg("algorithm", algorithm),
+                );
+                return vec![];
             }
+            s.token = Some(t.clone());
+            s.step = IssuanceStep::ApplicantPin;
+            s.clear_pins();
+            s.pin_error = None;
+            model.notice = None;
+            vec![]
+        }
+        KeyCode::Char('q') => go_to_queue(model),
+        _ => vec![],
+    }
+}
+
+/// An interrupted session: Enter continues it (PINs, then the run from where it stopped),
+/// `x` rolls it back.
+fn resume_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let actor = model.officer.actor();
+    let Some(s) = model.session.as_mut() else {
+        return vec![];
+    };
+    let Some(target) = s.resume.clone() else {
+        return go_to_queue(model);
+    };
+    match key.code {
+        KeyCode::Enter => {
+            s.rolling_back = false;
+            s.clear_pins();
+            s.pin_error = None;
+            s.step = IssuanceStep::ApplicantPin;
+            vec![]
+        }
+        KeyCode::Char('x') | KeyCode::Char('X') => {
+            let Some(actor) = actor else {
+                model.notice = Some(Notice::refusal(Text::new("desk-no-officer")));
+                return vec![];
+            };
+            s.rolling_back = true;
+            s.clear_pins();
+            s.pin_error = None;
+            if target.abort_needs_pin {
+                s.step = IssuanceStep::ApplicantPin;
+                return vec![];
+            }
+            send_abort(model, None, actor)
+        }
+        KeyCode::Char('q') => go_to_queue(model),
+        _ => vec![],
+    }
+}
+
+/// Sends the roll-back of the session being resumed.
+fn send_abort(model: &mut Model, applicant_pin: Option<SecretPin>, actor: String) -> Vec<Effect> {
+    let Some(s) = model.session.as_mut() else {
+        return vec![];
+    };
+    let Some(target) = s.resume.as_ref() else {
+        return vec![];
+    };
+    let effect = Effect::Abort(Box::new(AbortRequest {
+        session: target.id.clone(),
+        application_id: s.application_id.clone(),
+        applicant_pin,
+        actor,
+    }));
+    s.step = IssuanceStep::Running;
+    model.notice = None;
+    model.pending.push(Job::Abort);
+    vec![effect]
+}
+
+fn applicant_pin_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let actor = model.officer.actor();
+    let Some(s) = model.session.as_mut() else {
+        return vec![];
+    };
+    if key.code != KeyCode::Enter {
+        let field = if s.confirming {
+            &mut s.applicant_pin_again
+        } else {
+            &mut s.applicant_pin
+        };
+        if edit_pin(field, &key) {
+            s.pin_error = None;
+        }
+        return vec![];
+    }
+    if !s.confirming {
+        if s.applicant_pin.is_empty() {
+            s.pin_error = Some(Text::new("desk-issue-pin-empty"));
+            return vec![];
+        }
+        if s.pin_once() {
+            // The PIN already on the token: typed once, the token itself checks it.
+            let pin = SecretPin::new(s.applicant_pin.take());
+            s.pin_error = None;
+            if s.rolling_back {
+                return send_abort(model, Some(pin), actor.unwrap_or_default());
+            }
+            s.confirmed_pin = Some(pin);
+            s.step = IssuanceStep::OfficerPin;
+            return vec![];
+        }
+        let profile = s
+            .token
+            .as_ref()
+            .map(|t| t.profile_id.clone())
+            .or_else(|| s.resume.as_ref().map(|r| r.profile_id.clone()));
+        // The token model's PIN rules, before the second entry (a pure check).
+        if let Some(profile) = profile.filter(|p| !p.is_empty())
+            && let Err(e) = kustodi::enroll::check_new_pin(&profile, s.applicant_pin.pin())
+        {
+            s.applicant_pin.clear();
+            s.pin_error = Some(crate::text::error_text(&kustodi::errors::enrol_error(e)));
+            return vec![];
+        }
+        s.confirming = true;
+        s.pin_error = None;
+        return vec![];
+    }
+    if s.applicant_pin.same_as(&s.applicant_pin_again) {
+        s.confirmed_pin = Some(SecretPin::new(s.applicant_pin.take()));
+        s.applicant_pin_again.clear();
+        s.confirming = false;
+        s.pin_error = None;
+        s.step = IssuanceStep::OfficerPin;
+    } else {
+        s.applicant_pin.clear();
+        s.applicant_pin_again.clear();
+        s.confirming = false;
+        s.pin_error = Some(Text::new("desk-issue-pin-mismatch"));
+    }
+    vec![]
+}
+
+fn officer_pin_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Some(s) = model.session.as_mut() else {
+        return vec![];
+    };
+    if key.code != KeyCode::Enter {
+        if edit_pin(&mut s.officer_pin, &key) {
+            s.pin_error = None;
+        }
+        return vec![];
+    }
+    if s.officer_pin.is_empty() {
+        s.pin_error = Some(Text::new("desk-issue-pin-empty"));
+        return vec![];
+    }
+    let Some(applicant_pin) = s.confirmed_pin.clone() else {
+        // Cannot happen through the keys; start the PIN steps again.
+        s.clear_pins();
+        s.step = IssuanceStep::ApplicantPin;
+        return vec![];
+    };
+    let effect = if let Some(target) = &s.resume {
+        Effect::Resume(Box::new(ResumeRequest {
+            session: target.id.clone(),
+            application_id: s.application_id.clone(),
+            applicant_pin,
+            officer_pin: SecretPin::new(s.officer_pin.take()),
+        }))
+    } else {
+        let Some(token) = s.token.clone() else {
+            s.clear_pins();
+            s.step = IssuanceStep::Token;
+            return vec![];
+        };
+        Effect::Enroll(Box::new(EnrollRequest {
+            application_id: s.application_id.clone(),
+            token_uri: token.uri,
+            token_serial: token.serial,
+            algorithm: s.algorithm().to_owned(),
+            // The receipt is in the language the agreement was read and accepted in.
+            lang: s.agreement_lang,
+            applicant_pin,
+            officer_pin: SecretPin::new(s.officer_pin.take()),
+        }))
+    };
+    s.pin_error = None;
+    s.step = IssuanceStep::Running;
+    model.notice = None;
+    model.pending.push(Job::Enroll);
+    vec![effect]
+}
+
+fn on_aborted(
+    model: &mut Model,
+    application_id: &str,
+    result: Result<kustodi::enroll::Aborted, kustodi::errors::UserError>,
+) -> Vec<Effect> {
+    done(model, Job::Abort);
+    let Some(s) = model
+        .session
+        .as_mut()
+        .filter(|s| s.application_id == application_id && s.step == IssuanceStep::Running)
+    else {
+        return vec![];
+    };
+    s.clear_pins();
+    match result {
+        Ok(a) => {
+            model.notice = Some(Notice::success(
+                Text::new("desk-resume-aborted-notice").arg("session", &a.session),
+            ));
+            s.step = IssuanceStep::Aborted {
+                session: a.session,
+                objects_deleted: a.objects_deleted,
+                token_state: a.token_state,
+                revoked: a.revoked,
+            };
+        }
+        Err(e) => {
+            // Nothing or part was undone; the session stays on the Interrupted tab.
+            let session = s.resume.as_ref().map(|r| r.id.clone());
+            s.step = IssuanceStep::Failed(IssuanceFailure { error: e, session });
         }
     }
+    vec![verify_ledger(model)]
 }
 
 fn on_enrolled(model: &mut Model, application_id: &str, result: EnrollResult) -> Vec<Effect> {
@@ -981,17 +1371,57 @@ fn on_reply(model: &mut Model, reply: Reply) -> Vec<Effect> {
             };
             match result {
                 Ok(tokens) => {
+                    // A token inserted or pulled out moves the rows: stay on the same token.
+                    let serial = s
+                        .tokens
+                        .as_ref()
+                        .and_then(|t| t.get(s.cursor))
+                        .map(|t| t.serial.clone());
+                    if let Some(i) = serial.and_then(|x| tokens.iter().position(|t| t.serial == x))
+                    {
+                        s.cursor = i;
+                    }
                     s.cursor = s.cursor.min(tokens.len().saturating_sub(1));
                     s.tokens = Some(tokens);
+                    if s.tokens_error.take().is_some() {
+                        model.notice = None;
+                    }
                 }
                 Err(e) => {
+                    let again = s.tokens_error.as_ref() == Some(&e);
                     s.tokens = Some(vec![]);
                     s.tokens_error = Some(e.clone());
+                    if !again {
+                        model.notice = Some(Notice::error(e));
+                    }
+                }
+            }
+            vec![]
+        }
+        Reply::SessionsLoaded { status, result } => {
+            done(model, Job::LoadSessions);
+            let q = &mut model.queue;
+            if q.tab.session_status() != Some(status) {
+                return vec![];
+            }
+            match result {
+                Ok(rows) => {
+                    q.session_cursor = q.session_cursor.min(rows.len().saturating_sub(1));
+                    q.sessions = Some(rows);
+                    q.sessions_error = None;
+                }
+                Err(e) => {
+                    q.sessions = Some(vec![]);
+                    q.sessions_error = Some(e.clone());
                     model.notice = Some(Notice::error(e));
                 }
             }
             vec![]
         }
+        Reply::Aborted {
+            application_id,
+            result,
+        } => on_aborted(model, &application_id, result),
         Reply::Enrolled {
             application_id,
             result,

@@ -19,10 +19,13 @@ use kustodi::service::{ServiceError, Station};
 use kustodi::station_key::load_module;
 use kustodi::token::Pkcs11Provider;
 
-use crate::model::{DetailData, IssuanceFailure, TokenChoice};
+use crate::model::{
+    DetailData, INTERRUPTED_COUNT, ISSUANCE_ALGORITHMS, IssuanceFailure, PARKED_COUNT,
+    SessionSummary, TokenChoice,
+};
 use crate::msg::{
-    Anchor, CheckOutcome, Effect, EnrollRequest, EnrollResult, Msg, QueuePage, QueueRequest, Reply,
-    SubmitError,
+    AbortRequest, Anchor, CheckOutcome, Effect, EnrollRequest, EnrollResult, Msg, QueuePage,
+    QueueRequest, Reply, ResumeRequest, SubmitError,
 };
 
 /// Runs one effect on the station. Synchronous; the worker thread calls it, and so do the
@@ -93,7 +96,8 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
         Effect::ListTokens => Reply::TokensListed(list_tokens(station)),
         Effect::Enroll(req) => {
             let application_id = req.application_id.clone();
-            let result = enroll(station, &req);
+            let run = try_enroll(station, &req);
+            let result = outcome(station, &application_id, run);
             // The PINs are dropped (and zeroized) here, with the request.
             drop(req);
             Reply::Enrolled {
@@ -101,7 +105,62 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
                 result,
             }
         }
+        Effect::Resume(req) => {
+            let application_id = req.application_id.clone();
+            let run = try_resume(station, &req);
+            let result = outcome(station, &application_id, run);
+            drop(req);
+            Reply::Enrolled {
+                application_id,
+                result,
+            }
+        }
+        Effect::Abort(req) => {
+            let application_id = req.application_id.clone();
+            let result = abort(station, &req).map_err(enrol_error);
+            drop(req);
+            Reply::Aborted {
+                application_id,
+                result,
+            }
+        }
+        Effect::LoadSessions { status } => Reply::SessionsLoaded {
+            status,
+            result: load_sessions(station, status),
+        },
     }
+}
+
+/// The sessions of one journal status, with the applicant's name.
+fn load_sessions(station: &Station<'_>, status: &str) -> Result<Vec<SessionSummary>, UserError> {
+    let rows = station
+        .store()
+        .enrol_sessions(Some(status))
+        .map_err(|e| from_service(e.into()))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let data = enroll::session_data(&row).map_err(enrol_error)?;
+        let pin_set = enroll::applicant_pin_set(&row).map_err(enrol_error)?;
+        let applicant_name = station
+            .application(&row.application_id)
+            .map(|a| a.row.applicant_name)
+            .unwrap_or_default();
+        out.push(SessionSummary {
+            id: row.id,
+            application_id: row.application_id,
+            applicant_name,
+            token_serial: row.token_serial,
+            step: row.step,
+            phase: row.phase,
+            status: row.status,
+            updated_at: row.updated_at,
+            ticket: data.ticket,
+            pin_set,
+            abort_needs_pin: data.key_label.is_some(),
+            profile_id: data.profile_id,
+        });
+    }
+    Ok(out)
 }
 
 /// The station's PKCS#11 provider, as `kustodi enroll` builds it.
@@ -133,23 +192,32 @@ fn list_tokens(station: &Station<'_>) -> Result<Vec<TokenChoice>, UserError> {
             Ok(row) => row.is_some(),
             Err(e) => return Err(from_service(e.into())),
         };
-        let profile_id = enroll::token_profile_id(&info).map_err(enrol_error)?;
+        let a = enroll::assess_token(&info, &ISSUANCE_ALGORITHMS).map_err(enrol_error)?;
         out.push(TokenChoice {
             uri: info.uri,
             label: info.label,
             serial: info.serial,
             manufacturer: info.manufacturer,
             model: info.model,
-            profile_id,
+            profile_id: a.profile_id,
             registered,
+            firmware: a.firmware,
+            pin_min: a.pin_min,
+            pin_max: a.pin_max,
+            pin_charset: a.pin_charset,
+            verdicts: a.verdicts,
         });
     }
     Ok(out)
 }
 
-/// `kustodi enroll`: officer sign-in with `[officer] default_token`, then the enrolment.
-fn enroll(station: &mut Station<'_>, req: &EnrollRequest) -> EnrollResult {
-    match try_enroll(station, req) {
+/// What a run (enrolment or resume) tells the desk.
+fn outcome(
+    station: &Station<'_>,
+    application_id: &str,
+    result: Result<Outcome, EnrolError>,
+) -> EnrollResult {
+    match result {
         Ok(Outcome::Done(summary)) => EnrollResult::Done(summary),
         Ok(Outcome::Parked {
             session,
@@ -171,8 +239,8 @@ fn enroll(station: &mut Station<'_>, req: &EnrollRequest) -> EnrollResult {
         Err(e @ EnrolError::PinPolicy(_)) => EnrollResult::PinPolicy(enrol_error(e)),
         Err(e) => {
             // A run that stopped after its session was recorded (a token pulled out) leaves
-            // the session open: name it, `kustodi session resume` continues it.
-            let session = open_session_of(station, &req.application_id);
+            // the session open: the Interrupted tab lists it, Enter continues it.
+            let session = open_session_of(station, application_id);
             EnrollResult::Failed(IssuanceFailure {
                 error: enrol_error(e),
                 session,
@@ -181,7 +249,11 @@ fn enroll(station: &mut Station<'_>, req: &EnrollRequest) -> EnrollResult {
     }
 }
 
-fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome, EnrolError> {
+/// The station's PKCS#11 provider and the officer signed in with `[officer] default_token`.
+fn sign_in(
+    station: &Station<'_>,
+    officer_pin: &Pin,
+) -> Result<(Pkcs11Provider, Officer), EnrolError> {
     let provider = provider(station)?;
     let cfg = station.config().officer.clone().unwrap_or_default();
     let key_label = if cfg.key_label.is_empty() {
@@ -195,10 +267,25 @@ fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome,
         &provider,
         &uri,
         &key_label,
-        req.officer_pin.pin(),
+        officer_pin,
         &anchors,
         station.now(),
     )?;
+    Ok((provider, officer))
+}
+
+/// The sandbox's stock tokens come with the published factory SO PIN.
+fn factory_so_pin(station: &Station<'_>) -> Option<Pin> {
+    station
+        .config()
+        .station
+        .sandbox
+        .then(|| Pin::new(SANDBOX_FACTORY_SO_PIN.to_owned()))
+}
+
+/// `kustodi enroll`: officer sign-in, then the enrolment.
+fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome, EnrolError> {
+    let (provider, officer) = sign_in(station, req.officer_pin.pin())?;
     // The token at the URI must still be the one the officer chose.
     let info = provider.token_info(&req.token_uri)?;
     if info.serial != req.token_serial {
@@ -206,11 +293,7 @@ fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome,
             uri: req.token_uri.clone(),
         }));
     }
-    let factory = station
-        .config()
-        .station
-        .sandbox
-        .then(|| Pin::new(SANDBOX_FACTORY_SO_PIN.to_owned()));
+    let factory = factory_so_pin(station);
     let ctx = Context {
         provider: &provider,
         officer: &officer,
@@ -228,6 +311,33 @@ fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome,
         &req.token_uri,
         &req.algorithm,
         lang,
+    )
+}
+
+/// `kustodi session resume`: officer sign-in, then the session from its next step.
+fn try_resume(station: &mut Station<'_>, req: &ResumeRequest) -> Result<Outcome, EnrolError> {
+    let (provider, officer) = sign_in(station, req.officer_pin.pin())?;
+    let factory = factory_so_pin(station);
+    let ctx = Context {
+        provider: &provider,
+        officer: &officer,
+        applicant_pin: req.applicant_pin.pin(),
+        factory_so_pin: factory.as_ref(),
+    };
+    enroll::resume(station, &ctx, &req.session)
+}
+
+/// `kustodi session abort`.
+fn abort(station: &mut Station<'_>, req: &AbortRequest) -> Result<enroll::Aborted, EnrolError> {
+    let provider = provider(station)?;
+    let factory = factory_so_pin(station);
+    enroll::abort(
+        station,
+        &provider,
+        &req.session,
+        req.applicant_pin.as_ref().map(|p| p.pin()),
+        factory.as_ref(),
+        &req.actor,
     )
 }
 
@@ -274,7 +384,11 @@ fn load_queue(station: &Station<'_>, req: QueueRequest) -> Reply {
             query.offset = total.saturating_sub(u64::from(query.limit));
         }
         let rows = station.application_summaries(&query)?;
-        let counts = station.application_counts()?;
+        let mut counts = station.application_counts()?;
+        for (key, status) in [(PARKED_COUNT, "parked"), (INTERRUPTED_COUNT, "running")] {
+            let n = station.store().enrol_sessions(Some(status))?.len();
+            counts.push((key.to_owned(), n as u64));
+        }
         Ok(QueuePage {
             request: req.request,
             offset: query.offset,

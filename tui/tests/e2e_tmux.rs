@@ -218,6 +218,15 @@ fn an_officer_issues_a_certificate_on_a_stock_token_at_the_desk_in_tmux() {
     // The details are loaded (the documents are shown) before `i` is pressed.
     tmux.wait_for("Stored documents");
     tmux.keys(&["i"]);
+    // Identity re-check, then the subscriber agreement read to its end and accepted.
+    tmux.wait_for("y = yes, n = no");
+    tmux.keys(&["y"]);
+    tmux.wait_for("SUBSCRIBER AGREEMENT");
+    tmux.keys(&["y"]);
+    tmux.wait_for("has not seen the whole agreement");
+    tmux.keys(&["End"]);
+    tmux.wait_for("read to the end");
+    tmux.keys(&["y"]);
     // Only the new stock token: not the station's, the CA's or the officer's.
     let screen = tmux.wait_for(&label);
     assert!(!screen.contains("officer-1"), "{screen}");
@@ -302,4 +311,149 @@ fn on_a_home_that_is_not_a_station_it_says_how_to_make_one_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kustodi sandbox init"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed; the end-to-end desk test needs it");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("station");
+    let init = kustodi(&home, &["--json", "sandbox", "init"]);
+    assert!(init.status.success(), "sandbox init: {init:?}");
+    let sandbox: serde_json::Value = serde_json::from_slice(&init.stdout).unwrap();
+    let officer_pin = sandbox["officer_pin"].as_str().unwrap().to_owned();
+    let token = kustodi(&home, &["--json", "sandbox", "token", "new"]);
+    assert!(token.status.success(), "token new: {token:?}");
+    let token: serde_json::Value = serde_json::from_slice(&token.stdout).unwrap();
+    let uri = token["uri"].as_str().unwrap().to_owned();
+    let example = home.join("examples/individual.json");
+    for args in [
+        &["application", "submit", example.to_str().unwrap()][..],
+        &["application", "approve", "APP-000001"][..],
+    ] {
+        let out = kustodi(&home, args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    // An enrolment that dies right after the key was made on the token (the test-only fault
+    // injection of `kustodi enroll`): the session is left running.
+    let applicant_pin = "246813";
+    let mut child = Command::new(kustodi_bin())
+        .arg("--home")
+        .arg(&home)
+        .args([
+            "--json",
+            "enroll",
+            "APP-000001",
+            "--token",
+            &uri,
+            "--pin-stdin",
+        ])
+        .env_remove("SOFTHSM2_CONF")
+        .env_remove("KUSTODI_STATION_PIN")
+        .env("KUSTODI_OFFICER", OFFICER)
+        .env("KUSTODI_TEST_CRASH_AFTER", "keygen")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut input = child.stdin.take().unwrap();
+        input
+            .write_all(format!("{applicant_pin}\n{officer_pin}\n").as_bytes())
+            .unwrap();
+    }
+    let crashed = child.wait_with_output().unwrap();
+    assert_eq!(
+        crashed.status.code(),
+        None,
+        "the enrolment aborted: {crashed:?}"
+    );
+
+    let exit_file = dir.path().join("exit-code");
+    let tmux = Tmux {
+        socket: format!("kustodi-e2e-resume-{}", std::process::id()),
+    };
+    let command = format!(
+        "env -u SOFTHSM2_CONF -u KUSTODI_STATION_PIN -u LANG '{TUI}' --home '{}' --officer {OFFICER} --lang en; echo $? > '{}'",
+        home.display(),
+        exit_file.display()
+    );
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-s",
+        "desk",
+        &command,
+    ]);
+    assert!(started.status.success(), "tmux: {started:?}");
+    // The Interrupted tab counts and lists the session.
+    tmux.wait_for("6·1");
+    tmux.keys(&["6"]);
+    let screen = tmux.wait_for("ENR-000001");
+    assert!(screen.contains("keygen (done)"), "{screen}");
+    assert!(screen.contains("Siti Rahmawati"), "{screen}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("This issuance stopped midway");
+    tmux.keys(&["Enter"]);
+    // The PIN is on the token already: the applicant types it once.
+    tmux.wait_for("type the PIN already set");
+    tmux.literal(applicant_pin);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Officer PIN");
+    tmux.literal(&officer_pin);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Hand the token over");
+    for secret in [applicant_pin, officer_pin.as_str()] {
+        assert!(!screen.contains(secret), "a PIN on screen: {screen}");
+    }
+    let receipt = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("RCP-"))
+        .unwrap_or_else(|| panic!("no receipt id: {screen}"))
+        .to_owned();
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("6 Interrupted (0)");
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while !exit_file.exists() && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let code = std::fs::read_to_string(&exit_file).expect("the desk exited");
+    assert_eq!(code.trim(), "0");
+
+    // The station agrees: the same session finished, issued, the receipt verifies.
+    let sessions = kustodi(&home, &["--json", "session", "list"]);
+    let sessions: serde_json::Value = serde_json::from_slice(&sessions.stdout).unwrap();
+    assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
+    assert_eq!(sessions[0]["status"], "done", "{sessions}");
+    let list = kustodi(&home, &["--json", "application", "list"]);
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(rows[0]["status"], "issued", "{rows}");
+    let file = dir.path().join("receipt.p7s");
+    let export = kustodi(
+        &home,
+        &[
+            "receipt",
+            "export",
+            &receipt,
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(export.status.success(), "{export:?}");
+    let verify = kustodi(&home, &["receipt", "verify", file.to_str().unwrap()]);
+    assert!(verify.status.success(), "{verify:?}");
+    let ledger = kustodi(&home, &["--json", "ledger", "verify"]);
+    assert!(ledger.status.success(), "{ledger:?}");
+    let report: serde_json::Value = serde_json::from_slice(&ledger.stdout).unwrap();
+    assert_eq!(report["ok"], true);
 }

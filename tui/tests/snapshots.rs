@@ -12,8 +12,8 @@ use kustodi::service::ServiceError;
 use kustodi::store::{ApplicationRow, ApplicationSummary, DocumentRow, StoreError};
 use kustodi_tui::model::{
     CheckedForm, Detail, DetailData, Dialog, IssuanceFailure, IssuanceSession, IssuanceStep, Job,
-    LedgerState, Model, Notice, PinField, QueueTab, Screen, StatusCounts, TokenChoice, Wizard,
-    WizardStep,
+    LedgerState, Model, Notice, PinField, QueueTab, Screen, SessionSummary, StatusCounts,
+    TokenChoice, Wizard, WizardStep,
 };
 use kustodi_tui::text::Text;
 use kustodi_tui::view::view;
@@ -90,6 +90,8 @@ fn queue(lang: Lang) -> Model {
         approved: 37,
         rejected: 5,
         all: 162,
+        parked: 1,
+        interrupted: 2,
     };
     q.total = 120;
     q.rows = (1..=45).map(|n| summary(n, "submitted")).collect();
@@ -351,6 +353,11 @@ fn tokens() -> Vec<TokenChoice> {
             model: "SoftHSM v2".into(),
             profile_id: "softhsm2".into(),
             registered: true,
+            firmware: "2.6".into(),
+            pin_min: 4,
+            pin_max: 255,
+            pin_charset: "any",
+            verdicts: ["p256", "p384", "rsa2048"].map(allowed).to_vec(),
         },
         TokenChoice {
             uri: "pkcs11:token=stok-0002;serial=1d2c3b4a59687f0e".into(),
@@ -360,15 +367,39 @@ fn tokens() -> Vec<TokenChoice> {
             model: "SoftHSM v2".into(),
             profile_id: "softhsm2".into(),
             registered: false,
+            firmware: "2.6".into(),
+            pin_min: 4,
+            pin_max: 255,
+            pin_charset: "any",
+            verdicts: vec![
+                allowed("p256"),
+                allowed("p384"),
+                kustodi::enroll::AlgorithmAssessment {
+                    algorithm: "rsa2048".into(),
+                    verdict: "refused",
+                    advisories: vec![],
+                    supported_instead: Some(vec!["p256".into(), "p384".into()]),
+                },
+            ],
         },
     ]
+}
+
+fn allowed(algorithm: &str) -> kustodi::enroll::AlgorithmAssessment {
+    kustodi::enroll::AlgorithmAssessment {
+        algorithm: algorithm.into(),
+        verdict: "allowed",
+        advisories: vec![],
+        supported_instead: None,
+    }
 }
 
 /// The Issuance screen of APP-000001 at `step`, the first stock token chosen.
 fn issuance(lang: Lang, step: IssuanceStep) -> Model {
     let mut m = detail(lang, "approved");
     m.screen = Screen::Issuance;
-    let mut s = IssuanceSession::new("APP-000001".into(), "Siti Rahmawati".into());
+    let d = m.detail.as_ref().unwrap().data.as_ref().unwrap();
+    let mut s = IssuanceSession::start(d, lang);
     s.tokens = Some(tokens());
     s.token = Some(tokens()[0].clone());
     s.step = step;
@@ -486,5 +517,119 @@ fn issuance_results() {
                 session: Some("ENR-000003".into()),
             }),
         )
+    });
+}
+
+#[test]
+fn issuance_identity_and_agreement_steps() {
+    both("issuance_identity", |lang| {
+        let mut m = issuance(lang, IssuanceStep::Identity);
+        m.session.as_mut().unwrap().token = None;
+        m
+    });
+    both("issuance_agreement_top", |lang| {
+        let mut m = issuance(lang, IssuanceStep::Agreement);
+        m.session.as_mut().unwrap().token = None;
+        m
+    });
+    both("issuance_agreement_end", |lang| {
+        let mut m = issuance(lang, IssuanceStep::Agreement);
+        let s = m.session.as_mut().unwrap();
+        s.token = None;
+        s.scroll = u16::MAX;
+        s.agreement_read = true;
+        m
+    });
+}
+
+#[test]
+fn issuance_token_with_a_refused_algorithm() {
+    both("issuance_tokens_refused", |lang| {
+        let mut m = issuance(lang, IssuanceStep::Token);
+        let s = m.session.as_mut().unwrap();
+        s.token = None;
+        s.cursor = 1;
+        s.algorithm = 2;
+        s.pin_error = Some(
+            Text::new("desk-issue-token-refused")
+                .arg("serial", "1d2c3b4a59687f0e")
+                .arg("algorithm", "rsa2048"),
+        );
+        m
+    });
+}
+
+fn sessions(status: &str) -> Vec<SessionSummary> {
+    (1..=2)
+        .map(|n| SessionSummary {
+            id: format!("ENR-{n:06}"),
+            application_id: format!("APP-{:06}", n + 10),
+            applicant_name: NAMES[n as usize].1.into(),
+            token_serial: format!("8f3a1c2e0b7d4a9{n}"),
+            step: if n == 1 { "keygen" } else { "ca" }.into(),
+            phase: "after".into(),
+            status: status.into(),
+            updated_at: support::NOW - Duration::minutes(30 * n),
+            ticket: (status == "parked").then(|| format!("BSrE-2026-00041{n}")),
+            pin_set: true,
+            abort_needs_pin: true,
+            profile_id: "softhsm2".into(),
+        })
+        .collect()
+}
+
+#[test]
+fn queue_session_tabs() {
+    both("queue_interrupted", |lang| {
+        let mut m = queue(lang);
+        m.queue.tab = QueueTab::Interrupted;
+        m.queue.sessions = Some(sessions("running"));
+        m.queue.session_cursor = 1;
+        m
+    });
+    both("queue_parked", |lang| {
+        let mut m = queue(lang);
+        m.queue.tab = QueueTab::Parked;
+        m.queue.sessions = Some(sessions("parked")[..1].to_vec());
+        m
+    });
+    both("queue_interrupted_none", |lang| {
+        let mut m = queue(lang);
+        m.queue.tab = QueueTab::Interrupted;
+        m.queue.sessions = Some(vec![]);
+        m
+    });
+}
+
+#[test]
+fn issuance_resume_and_roll_back() {
+    let resuming = |lang| {
+        let mut m = issuance(lang, IssuanceStep::Resume);
+        let s = m.session.as_mut().unwrap();
+        s.token = None;
+        s.resume = Some(sessions("running").remove(0));
+        m
+    };
+    both("issuance_resume", resuming);
+    both("issuance_resume_pin", |lang| {
+        let mut m = resuming(lang);
+        let s = m.session.as_mut().unwrap();
+        s.step = IssuanceStep::ApplicantPin;
+        s.applicant_pin = pin(4);
+        m
+    });
+    both("issuance_aborted", |lang| {
+        let mut m = resuming(lang);
+        let s = m.session.as_mut().unwrap();
+        s.step = IssuanceStep::Aborted {
+            session: "ENR-000001".into(),
+            objects_deleted: 2,
+            token_state: "stock".into(),
+            revoked: Some("5F1E2D3C4B5A6978".into()),
+        };
+        m.notice = Some(Notice::success(
+            Text::new("desk-resume-aborted-notice").arg("session", "ENR-000001"),
+        ));
+        m
     });
 }

@@ -10,7 +10,7 @@ use kustodi::i18n::Lang;
 use kustodi::service::Station;
 use kustodi::store::{ApplicationQuery, NewApplication};
 use kustodi_tui::model::{
-    Dialog, IssuanceFailure, IssuanceStep, LedgerState, Model, Screen, TokenChoice, Tone,
+    Dialog, IssuanceFailure, IssuanceStep, LedgerState, Model, QueueTab, Screen, TokenChoice, Tone,
     WizardStep,
 };
 use kustodi_tui::msg::{Effect, EnrollResult, Msg, Reply};
@@ -25,8 +25,8 @@ struct Desk {
     station: Station<'static>,
     /// Every effect `update` asked for, in order.
     effects: Vec<Effect>,
-    /// Token effects (list, enrol) kept for the test to answer by hand: a scratch station has
-    /// no PKCS#11 module.
+    /// Token effects (list, enrol, resume, abort) kept for the test to answer by hand: a
+    /// scratch station has no PKCS#11 module.
     held: Vec<Effect>,
     _dir: tempfile::TempDir,
 }
@@ -52,7 +52,10 @@ impl Desk {
         let mut queue: VecDeque<Effect> = fx.into();
         while let Some(e) = queue.pop_front() {
             self.effects.push(e.clone());
-            if matches!(e, Effect::ListTokens | Effect::Enroll(_)) {
+            if matches!(
+                e,
+                Effect::ListTokens | Effect::Enroll(_) | Effect::Resume(_) | Effect::Abort(_)
+            ) {
                 self.held.push(e);
                 continue;
             }
@@ -478,6 +481,15 @@ fn without_an_officer_nothing_is_decided_or_submitted() {
 const APPLICANT_PIN: &str = "27182818";
 const OFFICER_PIN: &str = "31415926";
 
+fn allowed(algorithm: &str) -> kustodi::enroll::AlgorithmAssessment {
+    kustodi::enroll::AlgorithmAssessment {
+        algorithm: algorithm.into(),
+        verdict: "allowed",
+        advisories: vec![],
+        supported_instead: None,
+    }
+}
+
 fn stock_tokens() -> Vec<TokenChoice> {
     (1..=2)
         .map(|n| TokenChoice {
@@ -488,13 +500,18 @@ fn stock_tokens() -> Vec<TokenChoice> {
             model: "SoftHSM v2".into(),
             profile_id: "softhsm2".into(),
             registered: n == 1,
+            firmware: "2.6".into(),
+            pin_min: 4,
+            pin_max: 255,
+            pin_charset: "any",
+            verdicts: ["p256", "p384", "rsa2048"].map(allowed).to_vec(),
         })
         .collect()
 }
 
 impl Desk {
-    /// An approved APP-000001 opened and `i` pressed: the Issuance screen asks for tokens.
-    fn issuing(lang: Lang) -> Desk {
+    /// An approved APP-000001 opened and `i` pressed: the identity re-check is on screen.
+    fn at_identity(lang: Lang) -> Desk {
         let mut d = Desk::new(lang);
         d.submit_example("individual.json");
         d.keys("ay");
@@ -504,6 +521,20 @@ impl Desk {
         assert_eq!(d.model.screen, Screen::Detail);
         d.key(KeyCode::Char('i'));
         assert_eq!(d.model.screen, Screen::Issuance);
+        assert_eq!(d.step(), IssuanceStep::Identity);
+        assert!(d.held.is_empty(), "no token is touched before the checks");
+        d
+    }
+
+    /// Identity confirmed, the agreement read to the end and accepted: the Issuance screen
+    /// asks for tokens.
+    fn issuing(lang: Lang) -> Desk {
+        let mut d = Desk::at_identity(lang);
+        d.key(KeyCode::Char('y'));
+        assert_eq!(d.step(), IssuanceStep::Agreement);
+        d.key(KeyCode::End);
+        d.key(KeyCode::Char('y'));
+        assert_eq!(d.step(), IssuanceStep::Token);
         assert_eq!(d.held, [Effect::ListTokens]);
         d
     }
@@ -763,6 +794,392 @@ fn the_worker_answers_token_effects_with_errors_when_the_module_cannot_load() {
             ..
         } => {
             assert!(f.session.is_none());
+            assert!(f.error.hint.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_identity_check_comes_first_and_a_different_person_stops_the_issuance() {
+    let mut d = Desk::at_identity(Lang::En);
+    let screen = d.screen_flowed();
+    for want in [
+        "Siti Rahmawati",
+        "Pasal 14(4)",
+        "y = yes, n = no",
+        "1 Identity",
+    ] {
+        assert!(screen.contains(want), "{want}: {screen}");
+    }
+    // Nothing but y and n decides: typing elsewhere does not skip the check.
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::Identity);
+    d.key(KeyCode::Char('n'));
+    assert_eq!(d.model.screen, Screen::Queue);
+    assert!(d.model.session.is_none());
+    assert!(d.held.is_empty(), "no token was looked for");
+    let screen = d.screen_flowed();
+    assert!(screen.contains("not the applicant"), "{screen}");
+    assert!(screen.contains("reject the application"), "{screen}");
+}
+
+#[test]
+fn the_agreement_is_accepted_only_after_its_last_line_was_on_screen() {
+    let mut d = Desk::at_identity(Lang::Id);
+    d.key(KeyCode::Char('y'));
+    assert_eq!(d.step(), IssuanceStep::Agreement);
+    let screen = d.screen_flowed();
+    assert!(screen.contains("PERJANJIAN PEMILIK SERTIFIKAT"), "{screen}");
+    assert!(screen.contains("Pasal 14(5)"), "{screen}");
+    // y before the end is refused with what to do.
+    d.key(KeyCode::Char('y'));
+    assert_eq!(d.step(), IssuanceStep::Agreement);
+    assert!(
+        d.screen_flowed().contains("gulir sampai akhir"),
+        "{}",
+        d.screen()
+    );
+    // Page by page to the end.
+    let mut pages = 0;
+    while !d.model.session.as_ref().unwrap().agreement_read {
+        d.key(KeyCode::PageDown);
+        pages += 1;
+        assert!(pages < 50, "the end is reached");
+    }
+    assert!(pages >= 2, "the agreement is longer than a screen at 80×24");
+    // F2 shows the English text: it has to be read again.
+    d.key(KeyCode::F(2));
+    let s = d.model.session.as_ref().unwrap();
+    assert_eq!(s.agreement_lang, Lang::En);
+    assert!(!s.agreement_read);
+    assert!(d.screen_flowed().contains("SUBSCRIBER AGREEMENT"));
+    d.key(KeyCode::Char('y'));
+    assert_eq!(d.step(), IssuanceStep::Agreement);
+    d.key(KeyCode::End);
+    d.key(KeyCode::Char('y'));
+    assert_eq!(d.step(), IssuanceStep::Token);
+    // The receipt is made in the language accepted.
+    d.up_to_the_officer_pin();
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.enroll_request().lang, Lang::En);
+}
+
+#[test]
+fn declining_the_agreement_stops_the_issuance_with_nothing_started() {
+    let mut d = Desk::at_identity(Lang::En);
+    d.key(KeyCode::Char('y'));
+    d.key(KeyCode::Char('n'));
+    assert_eq!(d.model.screen, Screen::Queue);
+    assert!(d.held.is_empty());
+    assert!(d.screen_flowed().contains("did not accept"));
+}
+
+#[test]
+fn a_token_refused_for_the_algorithm_is_not_taken_and_another_algorithm_is() {
+    let mut d = Desk::issuing(Lang::En);
+    let mut tokens = stock_tokens();
+    tokens[0].verdicts[2] = kustodi::enroll::AlgorithmAssessment {
+        algorithm: "rsa2048".into(),
+        verdict: "refused",
+        advisories: vec![],
+        supported_instead: Some(vec!["p256".into(), "p384".into()]),
+    };
+    d.reply(Reply::TokensListed(Ok(tokens)));
+    let screen = d.screen_flowed();
+    for want in [
+        "fw 2.6",
+        "allowed",
+        "Key algorithm: p256",
+        "4 to 255 characters",
+    ] {
+        assert!(screen.contains(want), "{want}: {screen}");
+    }
+    // p256 → p384 → rsa2048.
+    d.keys("aa");
+    assert_eq!(d.model.session.as_ref().unwrap().algorithm(), "rsa2048");
+    let screen = d.screen_flowed();
+    assert!(screen.contains("refused"), "{screen}");
+    assert!(screen.contains("it can make: p256, p384"), "{screen}");
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::Token);
+    assert!(d.screen_flowed().contains("is refused for rsa2048"));
+    // Back to p256 (a wraps round), then p384: the token is taken, the run asks for p384.
+    d.keys("aa");
+    assert_eq!(d.model.session.as_ref().unwrap().algorithm(), "p384");
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::ApplicantPin);
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.enroll_request().algorithm, "p384");
+}
+
+#[test]
+fn the_applicant_screen_asks_the_officer_to_look_away_and_shows_rules_and_strength() {
+    let mut d = Desk::issuing(Lang::En);
+    d.reply(Reply::TokensListed(Ok(stock_tokens())));
+    d.key(KeyCode::Enter);
+    let screen = d.screen_flowed();
+    assert!(screen.contains("please look away"), "{screen}");
+    assert!(screen.contains("4 to 255 characters"), "{screen}");
+    d.keys("123456");
+    assert!(
+        d.screen_flowed().contains("weak: avoid repeats"),
+        "{}",
+        d.screen()
+    );
+    let fx = update(
+        &mut d.model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    d.run(fx);
+    d.keys("Bekasi-2026!");
+    let screen = d.screen();
+    assert!(
+        screen.contains("Strength") && screen.contains("strong"),
+        "{screen}"
+    );
+    assert!(!d.screen().contains("Bekasi"));
+}
+
+/// Records a real interrupted session of APP-000001 in the scratch store: the journal says
+/// `step` finished (`after`), as a token pulled out right after it leaves it.
+fn interrupt_session(d: &mut Desk, step: &str, key_made: bool) -> String {
+    let mut data = serde_json::json!({
+        "algorithm": "p256", "lang": "en", "officer_id": support::OFFICER,
+        "officer_name": "Petugas", "officer_certificate_sha256": "00",
+        "token_serial": "0000000000000002", "token_manufacturer": "SoftHSM project",
+        "token_model": "SoftHSM v2", "token_firmware": "2.6", "token_state_before": "stock",
+        "token_label_before": "stok-0002", "profile_id": "softhsm2",
+    });
+    if key_made {
+        data["key_label"] = "APP-000001".into();
+    }
+    let data = data.to_string();
+    let step = step.to_owned();
+    d.station
+        .write_as(|tx| {
+            let id = tx.insert_enrol_session(
+                "APP-000001",
+                "pkcs11:serial=0000000000000002",
+                "0000000000000002",
+                &data,
+            )?;
+            tx.journal(&id, &step, "after", "running", None)?;
+            Ok::<_, kustodi::service::ServiceError>(id)
+        })
+        .unwrap()
+}
+
+/// An approved APP-000001 with an interrupted session, the Interrupted tab open on it.
+fn interrupted(step: &str, key_made: bool) -> (Desk, String) {
+    let mut d = Desk::new(Lang::En);
+    d.submit_example("individual.json");
+    d.keys("ay");
+    let session = interrupt_session(&mut d, step, key_made);
+    d.key(KeyCode::F(5));
+    assert!(d.screen().contains("6·1"), "{}", d.screen());
+    d.key(KeyCode::Char('6'));
+    assert_eq!(d.model.queue.tab, QueueTab::Interrupted);
+    assert!(
+        d.effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadSessions { status: "running" }))
+    );
+    let screen = d.screen_flowed();
+    for want in [session.as_str(), "APP-000001", "Siti Rahmawati", step] {
+        assert!(screen.contains(want), "{want}: {screen}");
+    }
+    (d, session)
+}
+
+#[test]
+fn resume_of_an_interrupted_session_asks_the_set_pin_once_and_continues_it() {
+    let (mut d, session) = interrupted("keygen", true);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.model.screen, Screen::Issuance);
+    assert_eq!(d.step(), IssuanceStep::Resume);
+    let screen = d.screen_flowed();
+    assert!(screen.contains("stopped midway"), "{screen}");
+    assert!(screen.contains("keygen (done)"), "{screen}");
+    assert!(
+        screen.contains("0000000000000002 must be in the reader"),
+        "{screen}"
+    );
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::ApplicantPin);
+    // The PIN is on the token already: typed once.
+    assert!(d.screen_flowed().contains("already set on their token"));
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::OfficerPin);
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::Running);
+    let req = match d.held.last() {
+        Some(Effect::Resume(r)) => (**r).clone(),
+        other => panic!("no Resume effect: {other:?}"),
+    };
+    assert_eq!(req.session, session);
+    assert_eq!(req.application_id, "APP-000001");
+    assert_eq!(req.applicant_pin.pin().expose(), APPLICANT_PIN);
+    assert_eq!(req.officer_pin.pin().expose(), OFFICER_PIN);
+    d.assert_no_pin();
+    d.reply(Reply::Enrolled {
+        application_id: "APP-000001".into(),
+        result: EnrollResult::Done(kustodi::enroll::Summary {
+            session: session.clone(),
+            application_id: "APP-000001".into(),
+            receipt_id: "RCP-000001".into(),
+            receipt_sha256: "00".repeat(32),
+            certificate_serial: "7A3F00C1".into(),
+            token_serial: "0000000000000002".into(),
+            token_label: "APP-000001 Siti Rahmawati".into(),
+            advisories: vec![],
+        }),
+    });
+    assert!(matches!(d.step(), IssuanceStep::Done(_)));
+    assert!(d.screen_flowed().contains("RCP-000001"));
+    assert!(d.model.session.as_ref().unwrap().confirmed_pin.is_none());
+}
+
+#[test]
+fn resume_before_the_pin_was_set_asks_for_a_new_pin_twice_under_the_token_rules() {
+    let (mut d, _) = interrupted("initialise", false);
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::ApplicantPin);
+    assert!(!d.model.session.as_ref().unwrap().pin_once());
+    d.keys("12");
+    d.key(KeyCode::Enter);
+    assert!(
+        d.screen_flowed()
+            .contains("does not meet the token's rules"),
+        "{}",
+        d.screen()
+    );
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::OfficerPin);
+}
+
+#[test]
+fn an_interrupted_session_is_rolled_back_with_the_applicant_pin_and_the_result_shown() {
+    let (mut d, session) = interrupted("csr", true);
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Char('x'));
+    assert_eq!(d.step(), IssuanceStep::ApplicantPin);
+    assert!(d.screen_flowed().contains("delete the half-made key"));
+    d.keys(APPLICANT_PIN);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::Running);
+    let req = match d.held.last() {
+        Some(Effect::Abort(r)) => (**r).clone(),
+        other => panic!("no Abort effect: {other:?}"),
+    };
+    assert_eq!(req.session, session);
+    assert_eq!(req.actor, format!("officer:{}", support::OFFICER));
+    assert_eq!(
+        req.applicant_pin
+            .as_ref()
+            .map(|p| p.pin().expose().to_owned()),
+        Some(APPLICANT_PIN.to_owned())
+    );
+    d.assert_no_pin();
+    d.reply(Reply::Aborted {
+        application_id: "APP-000001".into(),
+        result: Ok(kustodi::enroll::Aborted {
+            session: session.clone(),
+            objects_deleted: 2,
+            token_state: "stock".into(),
+            revoked: None,
+        }),
+    });
+    assert!(matches!(d.step(), IssuanceStep::Aborted { .. }));
+    let screen = d.screen_flowed();
+    assert!(
+        screen.contains(&format!("Session {session} was rolled back")),
+        "{screen}"
+    );
+    assert!(screen.contains("stock"), "{screen}");
+}
+
+#[test]
+fn a_roll_back_that_fails_keeps_the_session_and_says_what_to_do() {
+    let (mut d, session) = interrupted("recognise", false);
+    d.key(KeyCode::Enter);
+    // No key was made: nothing to delete, no PIN asked, the abort goes at once.
+    d.key(KeyCode::Char('x'));
+    let Some(Effect::Abort(req)) = d.held.last().cloned() else {
+        panic!("no Abort effect: {:?}", d.held);
+    };
+    assert!(req.applicant_pin.is_none());
+    // The real runner on the scratch station (no PKCS#11 module): an error with a hint.
+    let reply = run_effect(&mut d.station, Effect::Abort(req));
+    d.reply(reply);
+    let IssuanceStep::Failed(f) = d.step() else {
+        panic!("{:?}", d.step());
+    };
+    assert_eq!(f.session.as_deref(), Some(session.as_str()));
+    assert!(f.error.hint.is_some(), "{:?}", f.error);
+    let row = d.station.store().enrol_session(&session).unwrap();
+    assert_eq!(row.status, "running", "the session is still there to retry");
+}
+
+#[test]
+fn after_a_token_is_pulled_c_opens_the_interrupted_tab_with_the_session() {
+    let mut d = Desk::issuing(Lang::En);
+    d.up_to_the_officer_pin();
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    let session = interrupt_session(&mut d, "keygen", true);
+    let error = kustodi::errors::enrol_error(kustodi::enroll::EnrolError::Token(
+        kustodi::ports::token::TokenError::TokenNotFound {
+            uri: stock_tokens()[1].uri.clone(),
+        },
+    ));
+    d.reply(Reply::Enrolled {
+        application_id: "APP-000001".into(),
+        result: EnrollResult::Failed(IssuanceFailure {
+            error,
+            session: Some(session.clone()),
+        }),
+    });
+    assert!(d.screen_flowed().contains("press c"));
+    d.key(KeyCode::Char('c'));
+    assert_eq!(d.model.screen, Screen::Queue);
+    assert_eq!(d.model.queue.tab, QueueTab::Interrupted);
+    let rows = d.model.queue.sessions.as_ref().expect("sessions loaded");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, session);
+    assert!(rows[0].pin_set);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::Resume);
+}
+
+#[test]
+fn the_worker_answers_a_resume_with_an_error_and_a_hint_when_the_module_cannot_load() {
+    let (mut d, session) = interrupted("keygen", true);
+    let pin = |s: &str| kustodi_tui::model::SecretPin::new(kustodi::secret::Pin::new(s.to_owned()));
+    let req = kustodi_tui::msg::ResumeRequest {
+        session: session.clone(),
+        application_id: "APP-000001".into(),
+        applicant_pin: pin(APPLICANT_PIN),
+        officer_pin: pin(OFFICER_PIN),
+    };
+    match run_effect(&mut d.station, Effect::Resume(Box::new(req))) {
+        Reply::Enrolled {
+            result: EnrollResult::Failed(f),
+            ..
+        } => {
+            assert_eq!(f.session.as_deref(), Some(session.as_str()));
             assert!(f.error.hint.is_some());
         }
         other => panic!("{other:?}"),

@@ -1,5 +1,6 @@
-//! The Issuance screen: token, the applicant's PIN, the officer's PIN, the run, the result.
-//! PINs are drawn as one `•` per character, never as text.
+//! The Issuance screen: identity re-check, subscriber agreement, token, the applicant's PIN,
+//! the officer's PIN, the run, the result; and for an interrupted session, continue or roll
+//! back. PINs are drawn as one `•` per character, never as text.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,7 +8,7 @@ use ratatui::text::{Line, Span};
 
 use super::detail::{body, title};
 use super::{View, bold, dim, fit, green, red, selected, wrap};
-use crate::model::{ISSUANCE_STEPS, IssuanceSession, IssuanceStep, Model, PinField};
+use crate::model::{ISSUANCE_STEPS, IssuanceSession, IssuanceStep, Model, PinField, TokenChoice};
 use crate::text::hint_text;
 
 /// The keys of the current issuance step, as (key, message id).
@@ -16,10 +17,28 @@ pub(super) fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         return vec![("Esc", "desk-key-back")];
     };
     match s.step {
+        IssuanceStep::Identity => vec![
+            ("y", "desk-key-identity-ok"),
+            ("n", "desk-key-identity-wrong"),
+            ("PgDn", "desk-key-scroll"),
+            ("Esc", "desk-key-queue"),
+        ],
+        IssuanceStep::Agreement => vec![
+            ("↑↓/PgDn", "desk-key-scroll"),
+            ("y", "desk-key-agree"),
+            ("n", "desk-key-disagree"),
+            ("Esc", "desk-key-queue"),
+        ],
         IssuanceStep::Token => vec![
             ("↑↓", "desk-key-move"),
             ("Enter", "desk-key-choose"),
+            ("a", "desk-key-algorithm"),
             ("r", "desk-key-refresh"),
+            ("Esc", "desk-key-queue"),
+        ],
+        IssuanceStep::Resume => vec![
+            ("Enter", "desk-key-continue"),
+            ("x", "desk-key-abort-session"),
             ("Esc", "desk-key-queue"),
         ],
         IssuanceStep::ApplicantPin | IssuanceStep::OfficerPin => vec![
@@ -28,9 +47,16 @@ pub(super) fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
             ("Esc", "desk-key-cancel-issue"),
         ],
         IssuanceStep::Running => vec![],
-        IssuanceStep::Done(_) | IssuanceStep::Parked { .. } | IssuanceStep::Failed(_) => {
-            vec![("Enter/Esc", "desk-key-queue")]
-        }
+        IssuanceStep::Failed(crate::model::IssuanceFailure {
+            session: Some(_), ..
+        }) => vec![
+            ("c", "desk-key-continue-later"),
+            ("Enter/Esc", "desk-key-queue"),
+        ],
+        IssuanceStep::Done(_)
+        | IssuanceStep::Parked { .. }
+        | IssuanceStep::Failed(_)
+        | IssuanceStep::Aborted { .. } => vec![("Enter/Esc", "desk-key-queue")],
     }
 }
 
@@ -57,24 +83,136 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
     };
     let plain = ratatui::style::Style::new();
     match &s.step {
+        IssuanceStep::Identity => {
+            para(&mut lines, &v.t("desk-issue-identity-intro"), bold(), 3);
+            let mut body_lines: Vec<Line<'static>> = vec![];
+            match &s.form {
+                Some(form) => super::wizard::form_lines(v, form, None, w, &mut body_lines),
+                None => body_lines.push(Line::styled(
+                    format!(" {}", v.t("desk-detail-form-unreadable")),
+                    red(),
+                )),
+            }
+            let names: Vec<String> = s
+                .documents
+                .iter()
+                .map(|d| v.ta("application-document-name", &[("document", &d.kind)]))
+                .collect();
+            let docs = format!(
+                "{}: {}",
+                v.t("desk-issue-identity-documents"),
+                if names.is_empty() {
+                    "—".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            );
+            for l in wrap(&docs, inner.saturating_sub(2), 3) {
+                body_lines.push(Line::from(format!("   {l}")));
+            }
+            // Progress, blank, intro (2), blank, question (2) around the form.
+            let room = v.model.body_lines().saturating_sub(7) as usize;
+            let max = body_lines.len().saturating_sub(room);
+            lines.extend(
+                body_lines
+                    .into_iter()
+                    .skip(usize::from(s.scroll).min(max))
+                    .take(room),
+            );
+            lines.push(Line::default());
+            para(&mut lines, &v.t("desk-issue-identity-question"), bold(), 2);
+        }
+        IssuanceStep::Agreement => agreement_step(v, s, w, &mut lines),
         IssuanceStep::Token => token_step(v, s, w, &mut lines),
+        IssuanceStep::Resume => {
+            if let Some(r) = &s.resume {
+                para(&mut lines, &v.t("desk-resume-intro"), bold(), 3);
+                lines.push(Line::default());
+                let stopped = v.ta(
+                    "desk-session-step",
+                    &[("step", &r.step), ("phase", &r.phase)],
+                );
+                for (label, value) in [
+                    ("desk-issue-field-session", &r.id),
+                    ("desk-issue-field-token", &r.token_serial),
+                    ("desk-resume-field-stopped", &stopped),
+                ] {
+                    lines.push(field(v, label, value, w));
+                }
+                lines.push(Line::default());
+                para(
+                    &mut lines,
+                    &v.ta("desk-resume-token-in", &[("serial", &r.token_serial)]),
+                    plain,
+                    2,
+                );
+                para(
+                    &mut lines,
+                    &format!("Enter: {}", v.t("desk-resume-continue")),
+                    plain,
+                    3,
+                );
+                para(
+                    &mut lines,
+                    &format!("x: {}", v.t("desk-resume-abort")),
+                    plain,
+                    3,
+                );
+            }
+        }
         IssuanceStep::ApplicantPin => {
             token_line(v, s, w, &mut lines);
+            para(&mut lines, &v.t("desk-issue-look-away"), bold(), 2);
+            let intro = match (&s.resume, s.rolling_back, s.pin_once()) {
+                (Some(_), true, _) => "desk-resume-pin-intro-abort",
+                (Some(_), false, true) => "desk-resume-pin-intro",
+                _ => "desk-issue-applicant-pin-intro",
+            };
+            para(&mut lines, &v.t(intro), plain, 3);
+            if let Some(t) = &s.token {
+                lines.push(Line::styled(
+                    fit(&format!(" {}", policy_text(v, t)), w),
+                    dim(),
+                ));
+            }
             lines.push(Line::default());
-            para(&mut lines, &v.t("desk-issue-applicant-pin-intro"), plain, 3);
-            lines.push(Line::default());
-            lines.push(pin_line(
-                &v.t("desk-issue-pin-new"),
-                &s.applicant_pin,
-                !s.confirming,
-                w,
-            ));
-            lines.push(pin_line(
-                &v.t("desk-issue-pin-again"),
-                &s.applicant_pin_again,
-                s.confirming,
-                w,
-            ));
+            if s.pin_once() {
+                lines.push(pin_line(
+                    &v.t("desk-issue-pin-current"),
+                    &s.applicant_pin,
+                    true,
+                    w,
+                ));
+            } else {
+                lines.push(pin_line(
+                    &v.t("desk-issue-pin-new"),
+                    &s.applicant_pin,
+                    !s.confirming,
+                    w,
+                ));
+                lines.push(pin_line(
+                    &v.t("desk-issue-pin-again"),
+                    &s.applicant_pin_again,
+                    s.confirming,
+                    w,
+                ));
+                if !s.applicant_pin.is_empty() {
+                    let level =
+                        kustodi::domain::pin_strength::pin_strength(s.applicant_pin.pin().expose());
+                    let style = match level {
+                        kustodi::domain::pin_strength::PinStrength::Weak => red(),
+                        kustodi::domain::pin_strength::PinStrength::Fair => bold(),
+                        kustodi::domain::pin_strength::PinStrength::Strong => green(),
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            fit(&format!("   {}", v.t("desk-issue-pin-strength")), 24),
+                            dim(),
+                        ),
+                        Span::styled(v.t(level.message_id()), style),
+                    ]));
+                }
+            }
             pin_error(v, s, inner, &mut lines);
         }
         IssuanceStep::OfficerPin => {
@@ -93,6 +231,11 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
                 w,
             ));
             pin_error(v, s, inner, &mut lines);
+        }
+        IssuanceStep::Running if s.rolling_back => {
+            para(&mut lines, &v.t("desk-busy-abort"), plain, 2);
+            lines.push(Line::default());
+            para(&mut lines, &v.t("desk-issue-running-keep"), bold(), 2);
         }
         IssuanceStep::Running => {
             token_line(v, s, w, &mut lines);
@@ -147,6 +290,33 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
                 3,
             );
         }
+        IssuanceStep::Aborted {
+            session,
+            objects_deleted,
+            token_state,
+            revoked,
+        } => {
+            para(
+                &mut lines,
+                &format!("✓ {}", v.ta("desk-resume-aborted", &[("session", session)])),
+                green(),
+                2,
+            );
+            lines.push(Line::default());
+            lines.push(field(v, "desk-issue-field-session", session, w));
+            lines.push(field(
+                v,
+                "desk-resume-field-objects",
+                &objects_deleted.to_string(),
+                w,
+            ));
+            lines.push(field(v, "desk-resume-field-token-state", token_state, w));
+            if let Some(serial) = revoked {
+                lines.push(field(v, "desk-resume-field-revoked", serial, w));
+            }
+            lines.push(Line::default());
+            para(&mut lines, &v.t("desk-resume-aborted-next"), plain, 3);
+        }
         IssuanceStep::Failed(f) => {
             para(
                 &mut lines,
@@ -192,17 +362,85 @@ fn progress(v: &View<'_>, s: &IssuanceSession, w: usize) -> Line<'static> {
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     if used > w {
-        // Too narrow for the names: marks and numbers only.
-        return Line::from(fit(
-            &ISSUANCE_STEPS
-                .iter()
-                .enumerate()
-                .map(|(i, _)| format!(" {}{}", if i == at { "▶" } else { "·" }, i + 1))
-                .collect::<String>(),
-            w,
-        ));
+        // Too narrow for every name: the current step named, the others by number.
+        let mut spans = vec![Span::raw(" ")];
+        for (i, id) in ISSUANCE_STEPS.iter().enumerate() {
+            let (text, style) = if i < at {
+                (format!("✓{}", i + 1), green())
+            } else if i == at && failed {
+                (format!("✗ {} {}", i + 1, v.t(id)), red())
+            } else if i == at {
+                (format!("▶ {} {}", i + 1, v.t(id)), bold())
+            } else {
+                (format!("○{}", i + 1), dim())
+            };
+            spans.push(Span::styled(text, style));
+            spans.push(Span::raw(" "));
+        }
+        return Line::from(spans);
     }
     Line::from(spans)
+}
+
+/// The subscriber agreement, scrolled; its last line must have been on screen before `y`.
+fn agreement_step(v: &View<'_>, s: &IssuanceSession, w: usize, lines: &mut Vec<Line<'static>>) {
+    let m = v.model;
+    let text = crate::text::agreement_lines(s.agreement_lang, m.agreement_width());
+    let room = usize::from(m.agreement_room());
+    let max = text.len().saturating_sub(room);
+    let top = usize::from(s.scroll).min(max);
+    lines.push(Line::styled(
+        fit(&format!(" {}", v.t("desk-issue-agreement-intro")), w),
+        bold(),
+    ));
+    let last = (top + room).min(text.len());
+    let state = if s.agreement_read {
+        v.t("desk-issue-agreement-read")
+    } else {
+        v.t("desk-issue-agreement-more")
+    };
+    let position = v.ta(
+        "desk-issue-agreement-position",
+        &[
+            ("first", &(top + 1).to_string()),
+            ("last", &last.to_string()),
+            ("total", &text.len().to_string()),
+        ],
+    );
+    let position_line = match &s.pin_error {
+        Some(e) => Line::styled(fit(&format!(" ✗ {}", e.render(v.msg)), w), red()),
+        None => Line::styled(fit(&format!(" {position} · {state}"), w), dim()),
+    };
+    for l in text.into_iter().skip(top).take(room) {
+        lines.push(Line::from(format!(" {l}")));
+    }
+    while lines.len() < 3 + room {
+        lines.push(Line::default());
+    }
+    lines.push(position_line);
+}
+
+/// `PIN: 6–8 digits` from the token model's rules.
+fn policy_text(v: &View<'_>, t: &TokenChoice) -> String {
+    let charset = v.t(&format!("desk-pin-charset-{}", t.pin_charset));
+    v.ta(
+        "desk-issue-pin-policy",
+        &[
+            ("min", &t.pin_min.to_string()),
+            ("max", &t.pin_max.to_string()),
+            ("charset", &charset),
+        ],
+    )
+}
+
+/// The verdict for the chosen algorithm, as a short word.
+fn verdict_word(v: &View<'_>, t: &TokenChoice, algorithm: &str) -> (String, ratatui::style::Style) {
+    match t.verdict(algorithm) {
+        None => ("—".to_owned(), dim()),
+        Some(a) if a.verdict == "refused" => (v.t("desk-verdict-refused"), red()),
+        Some(a) if a.verdict == "allowed_with_warnings" => (v.t("desk-verdict-warnings"), bold()),
+        Some(_) => (v.t("desk-verdict-allowed"), green()),
+    }
 }
 
 fn token_step(v: &View<'_>, s: &IssuanceSession, w: usize, lines: &mut Vec<Line<'static>>) {
@@ -229,17 +467,23 @@ fn token_step(v: &View<'_>, s: &IssuanceSession, w: usize, lines: &mut Vec<Line<
     for l in wrap(&v.t("desk-issue-tokens-choose"), inner, 2) {
         lines.push(Line::from(format!(" {l}")));
     }
-    lines.push(Line::default());
+    let algorithm = s.algorithm();
+    lines.push(Line::from(vec![
+        Span::raw(format!(" {}: ", v.t("desk-issue-algorithm"))),
+        Span::styled(algorithm.to_owned(), bold()),
+        Span::styled(format!("  ({})", v.t("desk-issue-algorithm-change")), dim()),
+    ]));
     let head = format!(
-        "   {} {} {} {}",
-        fit(&v.t("desk-issue-col-serial"), 18),
-        fit(&v.t("desk-issue-col-label"), 22),
+        "   {} {} {} {} {}",
+        fit(&v.t("desk-issue-col-serial"), 17),
+        fit(&v.t("desk-issue-col-label"), 12),
         fit(&v.t("desk-issue-col-model"), 22),
-        v.t("desk-issue-col-inventory"),
+        fit(&v.t("desk-issue-col-inventory"), 10),
+        v.t("desk-issue-col-verdict"),
     );
     lines.push(Line::styled(fit(&head, w), dim()));
-    // Keep the cursor on screen (the body has room for about ten rows).
-    let room = 10usize;
+    // Keep the cursor on screen (the body has room for about eight rows).
+    let room = 8usize;
     let start = s.cursor.saturating_sub(room - 1);
     for (i, t) in tokens.iter().enumerate().skip(start).take(room) {
         let state = if t.registered {
@@ -248,19 +492,67 @@ fn token_step(v: &View<'_>, s: &IssuanceSession, w: usize, lines: &mut Vec<Line<
             v.t("desk-issue-token-new")
         };
         let row = format!(
-            " {} {} {} {} {}",
+            " {} {} {} {} {} ",
             if i == s.cursor { "›" } else { " " },
-            fit(&t.serial, 18),
-            fit(&t.label, 22),
-            fit(&format!("{} {}", t.manufacturer, t.model), 22),
-            state,
+            fit(&t.serial, 17),
+            fit(&t.label, 12),
+            fit(&format!("{} fw {}", t.model, t.firmware), 22),
+            fit(&state, 10),
         );
+        let (word, word_style) = verdict_word(v, t, algorithm);
         let style = if i == s.cursor {
             selected()
         } else {
             ratatui::style::Style::new()
         };
-        lines.push(Line::styled(fit(&row, w), style));
+        let room_left = w.saturating_sub(unicode_width::UnicodeWidthStr::width(row.as_str()));
+        lines.push(Line::from(vec![
+            Span::styled(row, style),
+            Span::styled(fit(&word, room_left), word_style),
+        ]));
+    }
+    // What the verdict of the highlighted token means, and why a refused one is refused.
+    if let Some(t) = tokens.get(s.cursor) {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            fit(&format!(" {}", policy_text(v, t)), w),
+            dim(),
+        ));
+        if let Some(a) = t.verdict(algorithm) {
+            if let Some(supported) = &a.supported_instead {
+                for l in wrap(
+                    &v.ta(
+                        "desk-verdict-unsupported",
+                        &[
+                            ("algorithm", algorithm),
+                            ("supported", &supported.join(", ")),
+                        ],
+                    ),
+                    inner,
+                    2,
+                ) {
+                    lines.push(Line::styled(format!(" {l}"), red()));
+                }
+            }
+            for id in &a.advisories {
+                lines.push(Line::styled(
+                    fit(
+                        &format!(" ! {}", v.ta("enroll-warning", &[("advisory", id)])),
+                        w,
+                    ),
+                    if a.verdict == "refused" {
+                        red()
+                    } else {
+                        bold()
+                    },
+                ));
+            }
+        }
+    }
+    if let Some(e) = &s.pin_error {
+        for l in wrap(&format!("✗ {}", e.render(v.msg)), inner, 3) {
+            lines.push(Line::styled(format!(" {l}"), red()));
+        }
     }
 }
 

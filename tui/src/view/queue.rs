@@ -17,13 +17,41 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
     // Tabs, and on the right the search field or the position in the list.
     let mut spans: Vec<Span> = vec![];
     let mut used = 0;
+    // Six tabs do not fit 80 columns with their names: first the session tabs, then every tab
+    // but the current one shrink to number and count (room is kept for a search).
+    let label = |i: usize, tab: QueueTab, short: bool| {
+        if short && tab != q.tab {
+            format!(" {}·{} ", i + 1, q.counts.of(tab))
+        } else {
+            format!(
+                " {} {} ({}) ",
+                i + 1,
+                v.t(tab.message_id()),
+                q.counts.of(tab)
+            )
+        }
+    };
+    let width_at = |level: u8| -> usize {
+        QueueTab::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let short = level == 2 || (level == 1 && t.session_status().is_some());
+                label(i, *t, short).width() + 1
+            })
+            .sum()
+    };
+    let search_room = if q.searching || !q.search.is_empty() {
+        20
+    } else {
+        0
+    };
+    let level = (0..2u8)
+        .find(|l| width_at(*l) + search_room <= w)
+        .unwrap_or(2);
     for (i, tab) in QueueTab::ALL.iter().enumerate() {
-        let label = format!(
-            " {} {} ({}) ",
-            i + 1,
-            v.t(tab.message_id()),
-            q.counts.of(*tab)
-        );
+        let short = level == 2 || (level == 1 && tab.session_status().is_some());
+        let label = label(i, *tab, short);
         used += label.width() + 1;
         let style = if *tab == q.tab {
             selected().add_modifier(Modifier::BOLD)
@@ -45,6 +73,11 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
         if q.searching { bold() } else { dim() },
     ));
     let mut lines = vec![Line::from(spans)];
+    if q.tab.session_status().is_some() {
+        sessions(v, w, &mut lines);
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
 
     let all = q.tab == QueueTab::All;
     let cols = Columns::new(w, all);
@@ -178,5 +211,68 @@ impl Columns {
         s.push(' ');
         s.push_str(&fit(date, DATE_W));
         fit(&s, self.width)
+    }
+}
+
+/// The Parked or Interrupted tab: the sessions of the journal in that status.
+fn sessions(v: &View<'_>, w: usize, lines: &mut Vec<Line<'static>>) {
+    let q = &v.model.queue;
+    let head = format!(
+        " {} {} {} {} {}",
+        fit(&v.t("desk-col-session"), 10),
+        fit("ID", 10),
+        fit(&v.t("desk-col-name"), 20),
+        fit(&v.t("desk-col-step"), 18),
+        v.t("desk-col-updated"),
+    );
+    lines.push(Line::styled(
+        fit(&head, w),
+        bold().add_modifier(Modifier::UNDERLINED),
+    ));
+    let Some(rows) = &q.sessions else {
+        lines.push(Line::styled(
+            format!("  {}", v.t("desk-busy-sessions")),
+            dim(),
+        ));
+        return;
+    };
+    if rows.is_empty() {
+        if q.sessions_error.is_none() {
+            let id = if q.tab == QueueTab::Parked {
+                "desk-sessions-none-parked"
+            } else {
+                "desk-sessions-none-interrupted"
+            };
+            lines.push(Line::styled(format!("  {}", v.t(id)), dim()));
+        }
+        return;
+    }
+    let room = v.model.session_rows();
+    let start = q.session_cursor.saturating_sub(room.saturating_sub(1));
+    for (i, r) in rows.iter().enumerate().skip(start).take(room) {
+        let when = r
+            .updated_at
+            .to_offset(WIB)
+            .format(format_description!("[day]-[month] [hour]:[minute]"))
+            .unwrap_or_default();
+        let step = v.ta(
+            "desk-session-step",
+            &[("step", &r.step), ("phase", &r.phase)],
+        );
+        let line = format!(
+            "{}{} {} {} {} {}",
+            if i == q.session_cursor { "›" } else { " " },
+            fit(&r.id, 10),
+            fit(&r.application_id, 10),
+            fit(&r.applicant_name, 20),
+            fit(&step, 18),
+            when,
+        );
+        let style = if i == q.session_cursor {
+            selected()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::styled(fit(&line, w), style));
     }
 }

@@ -174,7 +174,7 @@ desk-issue-field-csr = CSR file
 desk-issue-handover = Hand the token over to the applicant with the printed receipt, and remind them to keep the PIN to themselves.
 desk-issue-parked = The certificate request went to the offline CA. The session waits for its certificate.
 desk-issue-parked-next = When the CA's certificate arrives, run: kustodi certificate import FILE --session { $session }
-desk-issue-failed-session = The issuance stopped midway; session { $session } is open. Put the token back and continue it with: kustodi session resume { $session }
+desk-issue-failed-session = The issuance stopped midway; session { $session } is open. Put the token back and press c: the Interrupted tab (6) continues it or rolls it back (or: kustodi session resume { $session }).
 desk-issue-failed-nothing = No issuance was started for this application; press Enter to go back to the queue.
 desk-err-tokens = The tokens could not be listed: { $reason }
 desk-hint-tokens = Check that the token reader and the PKCS#11 module of the station work (kustodi token list), then press r.
@@ -193,3 +193,77 @@ desk-hint-list = Go back to the queue (Esc) and choose an existing application.
 desk-hint-transition = Open the application's details (Enter in the queue) to see its status.
 desk-hint-show = Open the application's details (Enter in the queue) to see its documents.
 desk-hint-fix-form = Correct the application file (JSON) as docs/formats/application.md describes, then check it again (c).
+
+## Issuance sessions on the queue (Parked, Interrupted)
+desk-tab-parked = Parked
+desk-tab-interrupted = Interrupted
+desk-busy-sessions = Reading the issuance sessions…
+desk-busy-abort = Rolling the session back: deleting the half-made key from the token…
+desk-col-session = Session
+desk-col-step = Stopped at
+desk-col-updated = Last change
+desk-session-step = { $step } ({ $phase ->
+    [before] during
+   *[after] done
+})
+desk-sessions-none-parked = No issuance is waiting for the offline CA.
+desk-sessions-none-interrupted = No issuance stopped midway.
+desk-session-parked-what = Session { $session } waits for the offline CA's certificate (ticket { $ticket }). When it arrives: kustodi certificate import FILE --session { $session }
+desk-key-resume = continue or roll back
+desk-key-identity-ok = same person
+desk-key-identity-wrong = not the same
+desk-key-agree = applicant agrees
+desk-key-disagree = applicant declines
+desk-key-algorithm = algorithm
+desk-key-continue = continue
+desk-key-abort-session = roll back
+desk-key-continue-later = to Interrupted tab
+
+## Issuance: identity and agreement
+desk-issue-step-identity = Identity
+desk-issue-step-agreement = Agreement
+desk-issue-identity-intro = With the applicant in front of you, compare their KTP (and SK for a position) with the approved application below (Pasal 14(4)).
+desk-issue-identity-documents = Documents on file
+desk-issue-identity-question = Is the person in front of you the applicant named above? y = yes, n = no.
+desk-issue-identity-mismatch = Issuance of { $id } stopped: the person present is not the applicant. Nothing was started. Ask the applicant named in the application to come in person, or reject the application.
+desk-issue-agreement-intro = The applicant reads the whole subscriber agreement (Pasal 14(5)).
+desk-issue-agreement-position = lines { $first }–{ $last } of { $total }
+desk-issue-agreement-read = read to the end: y = the applicant agrees
+desk-issue-agreement-more = scroll on (↓, PgDn, End) to the end before y
+desk-issue-agreement-read-first = The applicant has not seen the whole agreement yet: scroll to its end (End), then press y.
+desk-issue-agreement-declined = Issuance of { $id } stopped: the applicant did not accept the subscriber agreement. Nothing was started; without acceptance no certificate is issued.
+
+## Issuance: token verdict and the applicant's PIN
+desk-issue-algorithm = Key algorithm
+desk-issue-algorithm-change = a changes it
+desk-issue-col-verdict = Verdict
+desk-verdict-allowed = allowed
+desk-verdict-warnings = warnings
+desk-verdict-refused = refused
+desk-verdict-unsupported = This firmware cannot make a { $algorithm } key; it can make: { $supported }. Press a for another algorithm.
+desk-issue-token-refused = Token { $serial } is refused for { $algorithm } (see the reason below). Choose another token, or press a for another algorithm.
+desk-issue-look-away = Officer: please look away while the applicant types.
+desk-issue-pin-policy = PIN rules of this token: { $min } to { $max } characters, { $charset }.
+desk-pin-charset-digits = digits only
+desk-pin-charset-alnum = letters and digits
+desk-pin-charset-any = any characters
+desk-issue-pin-strength = Strength
+pin-strength-weak = weak: avoid repeats and runs such as 123456
+pin-strength-fair = fair
+pin-strength-strong = strong
+desk-issue-pin-current = Token PIN
+
+## Resume or roll back an interrupted session
+desk-resume-intro = This issuance stopped midway. Insert the token, then continue it from where it stopped or roll it back.
+desk-resume-continue = continue: the applicant types their PIN, then you type yours; the steps already done are not repeated.
+desk-resume-abort = roll back: the half-made key is deleted from the token, a certificate already issued is revoked, and the token goes back to its earlier state.
+desk-resume-token-in = Token { $serial } must be in the reader.
+desk-resume-field-stopped = Stopped at
+desk-resume-pin-intro = Turn the keyboard to the applicant: they type the PIN already set on their token, once.
+desk-resume-pin-intro-abort = To delete the half-made key the token needs the applicant's PIN: the applicant types it, once.
+desk-resume-aborted = Session { $session } was rolled back.
+desk-resume-aborted-notice = Session { $session } rolled back and recorded in the ledger.
+desk-resume-aborted-next = The application stays approved: start a new issuance from its details (i) when the applicant is ready.
+desk-resume-field-objects = Objects deleted
+desk-resume-field-token-state = Token state
+desk-resume-field-revoked = Revoked certificate

@@ -174,7 +174,7 @@ desk-issue-field-csr = Berkas CSR
 desk-issue-handover = Serahkan token kepada pemohon beserta tanda terima tercetak, dan ingatkan agar PIN tidak diberitahukan kepada siapa pun.
 desk-issue-parked = Permintaan sertifikat dikirim ke CA luring. Sesi menunggu sertifikatnya.
 desk-issue-parked-next = Setelah sertifikat dari CA tiba, jalankan: kustodi certificate import BERKAS --session { $session }
-desk-issue-failed-session = Penerbitan berhenti di tengah jalan; sesi { $session } masih terbuka. Pasang kembali token dan lanjutkan dengan: kustodi session resume { $session }
+desk-issue-failed-session = Penerbitan berhenti di tengah jalan; sesi { $session } masih terbuka. Pasang kembali token dan tekan c: tab Terputus (6) melanjutkan atau membatalkannya (atau: kustodi session resume { $session }).
 desk-issue-failed-nothing = Belum ada penerbitan yang dimulai untuk permohonan ini; tekan Enter untuk kembali ke antrean.
 desk-err-tokens = Token tidak dapat didaftar: { $reason }
 desk-hint-tokens = Pastikan pembaca token dan modul PKCS#11 stasiun berfungsi (kustodi token list), lalu tekan r.
@@ -193,3 +193,77 @@ desk-hint-list = Lihat antrean (Esc) dan pilih permohonan yang ada.
 desk-hint-transition = Buka rincian permohonan (Enter di antrean) untuk melihat statusnya.
 desk-hint-show = Buka rincian permohonan (Enter di antrean) untuk melihat dokumennya.
 desk-hint-fix-form = Perbaiki berkas permohonan (JSON) seperti dijelaskan di docs/formats/application.md, lalu periksa ulang (c).
+
+## Sesi penerbitan di antrean (Diparkir, Terputus)
+desk-tab-parked = Diparkir
+desk-tab-interrupted = Terputus
+desk-busy-sessions = Membaca sesi penerbitan…
+desk-busy-abort = Membatalkan sesi: menghapus kunci setengah jadi dari token…
+desk-col-session = Sesi
+desk-col-step = Berhenti di
+desk-col-updated = Perubahan
+desk-session-step = { $step } ({ $phase ->
+    [before] sedang
+   *[after] selesai
+})
+desk-sessions-none-parked = Tidak ada penerbitan yang menunggu CA luring.
+desk-sessions-none-interrupted = Tidak ada penerbitan yang berhenti di tengah jalan.
+desk-session-parked-what = Sesi { $session } menunggu sertifikat dari CA luring (tiket { $ticket }). Setelah tiba: kustodi certificate import BERKAS --session { $session }
+desk-key-resume = lanjutkan atau batalkan
+desk-key-identity-ok = orang yang sama
+desk-key-identity-wrong = bukan orangnya
+desk-key-agree = pemohon setuju
+desk-key-disagree = pemohon menolak
+desk-key-algorithm = algoritme
+desk-key-continue = lanjutkan
+desk-key-abort-session = batalkan
+desk-key-continue-later = ke tab Terputus
+
+## Penerbitan: identitas dan perjanjian
+desk-issue-step-identity = Identitas
+desk-issue-step-agreement = Perjanjian
+desk-issue-identity-intro = Dengan pemohon di hadapan Anda, cocokkan KTP-nya (dan SK untuk jabatan) dengan permohonan yang disetujui di bawah ini (Pasal 14(4)).
+desk-issue-identity-documents = Dokumen tersimpan
+desk-issue-identity-question = Apakah orang di hadapan Anda adalah pemohon yang tercantum di atas? y = ya, n = tidak.
+desk-issue-identity-mismatch = Penerbitan { $id } dihentikan: orang yang hadir bukan pemohon. Tidak ada yang dimulai. Minta pemohon yang tercantum dalam permohonan datang sendiri, atau tolak permohonannya.
+desk-issue-agreement-intro = Pemohon membaca perjanjian ini sampai selesai (Pasal 14(5)).
+desk-issue-agreement-position = baris { $first }–{ $last } dari { $total }
+desk-issue-agreement-read = sudah dibaca sampai akhir: y = pemohon setuju
+desk-issue-agreement-more = gulir terus (↓, PgDn, End) sampai akhir sebelum y
+desk-issue-agreement-read-first = Pemohon belum melihat seluruh perjanjian: gulir sampai akhir (End), lalu tekan y.
+desk-issue-agreement-declined = Penerbitan { $id } dihentikan: pemohon tidak menyetujui perjanjian pemilik sertifikat. Tidak ada yang dimulai; tanpa persetujuan tidak ada sertifikat yang diterbitkan.
+
+## Penerbitan: penilaian token dan PIN pemohon
+desk-issue-algorithm = Algoritme kunci
+desk-issue-algorithm-change = a untuk mengganti
+desk-issue-col-verdict = Penilaian
+desk-verdict-allowed = diizinkan
+desk-verdict-warnings = peringatan
+desk-verdict-refused = ditolak
+desk-verdict-unsupported = Firmware ini tidak dapat membuat kunci { $algorithm }; yang dapat dibuat: { $supported }. Tekan a untuk algoritme lain.
+desk-issue-token-refused = Token { $serial } ditolak untuk { $algorithm } (lihat alasannya di bawah). Pilih token lain, atau tekan a untuk algoritme lain.
+desk-issue-look-away = Petugas: mohon memalingkan pandangan selama pemohon mengetik.
+desk-issue-pin-policy = Aturan PIN token ini: { $min } sampai { $max } karakter, { $charset }.
+desk-pin-charset-digits = hanya angka
+desk-pin-charset-alnum = huruf dan angka
+desk-pin-charset-any = karakter apa saja
+desk-issue-pin-strength = Kekuatan
+pin-strength-weak = lemah: hindari pengulangan dan urutan seperti 123456
+pin-strength-fair = cukup
+pin-strength-strong = kuat
+desk-issue-pin-current = PIN token
+
+## Melanjutkan atau membatalkan sesi yang terputus
+desk-resume-intro = Penerbitan ini berhenti di tengah jalan. Pasang tokennya, lalu lanjutkan dari titik berhentinya atau batalkan.
+desk-resume-continue = lanjutkan: pemohon mengetik PIN-nya, lalu Anda mengetik PIN Anda; langkah yang sudah selesai tidak diulang.
+desk-resume-abort = batalkan: kunci setengah jadi dihapus dari token, sertifikat yang sudah terbit dicabut, dan token kembali ke keadaan sebelumnya.
+desk-resume-token-in = Token { $serial } harus terpasang di pembaca.
+desk-resume-field-stopped = Berhenti di
+desk-resume-pin-intro = Hadapkan papan ketik ke pemohon: pemohon mengetik PIN yang sudah dipasang di tokennya, sekali.
+desk-resume-pin-intro-abort = Untuk menghapus kunci setengah jadi, token memerlukan PIN pemohon: pemohon mengetiknya, sekali.
+desk-resume-aborted = Sesi { $session } telah dibatalkan.
+desk-resume-aborted-notice = Sesi { $session } dibatalkan dan dicatat di buku besar.
+desk-resume-aborted-next = Permohonan tetap disetujui: mulai penerbitan baru dari rinciannya (i) bila pemohon siap.
+desk-resume-field-objects = Objek dihapus
+desk-resume-field-token-state = Keadaan token
+desk-resume-field-revoked = Sertifikat dicabut

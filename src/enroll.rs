@@ -2287,6 +2287,7 @@ pub fn create_sandbox_parts(
         officer: crate::home::OfficerConfig {
             default_token: Some(officer_uri.to_string()),
             key_label: key_label.into(),
+            idle_lock_minutes: None,
         },
         ca_certificate_pem: pem,
         officer_token_uri: officer_uri.to_string(),

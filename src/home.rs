@@ -135,6 +135,10 @@ pub struct OfficerConfig {
     /// `CKA_LABEL` of the officer's signing key on the officer token.
     #[serde(default = "default_officer_key_label")]
     pub key_label: String,
+    /// Minutes without a key before the desk locks and asks for the officer's PIN again
+    /// (unset: 5; 0: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_lock_minutes: Option<u32>,
 }
 
 fn default_officer_key_label() -> String {
@@ -407,6 +411,7 @@ mod tests {
         c.officer = Some(OfficerConfig {
             default_token: Some("pkcs11:token=officer-1".into()),
             key_label: "officer-signing".into(),
+            idle_lock_minutes: None,
         });
         home.save_config(&c).unwrap();
         assert_eq!(home.load_config().unwrap(), c);

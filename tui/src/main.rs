@@ -32,6 +32,9 @@ struct Args {
     officer: Option<String>,
 }
 
+/// Minutes without a key before the desk locks, unless the config says otherwise.
+const DEFAULT_IDLE_LOCK_MINUTES: u32 = 5;
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum LangArg {
     Id,
@@ -81,14 +84,18 @@ fn run(args: Args, lang: Lang) -> Result<(), UserError> {
         )));
     }
     let config = home.load_config().map_err(|e| from_service(e.into()))?;
+    let pin_file = home.root().join("sandbox/officer.pin");
     let station = StationInfo {
         authority: config.station.authority.clone(),
         desk: config.station.desk.clone(),
         sandbox: config.station.sandbox,
+        sandbox_pin_file: (config.station.sandbox && pin_file.is_file())
+            .then(|| pin_file.display().to_string()),
     };
     let officer = Officer {
         id: args.officer.filter(|o| !o.trim().is_empty()),
         token: None,
+        name: None,
     };
     let mut model = Model::new(
         lang,
@@ -97,6 +104,19 @@ fn run(args: Args, lang: Lang) -> Result<(), UserError> {
         officer,
         OffsetDateTime::now_utc(),
     );
+    // With an officer token configured, the desk opens on the sign-in screen (Pasal 21) and
+    // locks itself after the idle time (`[officer] idle_lock_minutes`, 0 = never).
+    if let Some(officer) = config
+        .officer
+        .as_ref()
+        .filter(|o| o.default_token.is_some())
+    {
+        let minutes = officer
+            .idle_lock_minutes
+            .unwrap_or(DEFAULT_IDLE_LOCK_MINUTES);
+        let idle = (minutes > 0).then(|| time::Duration::minutes(i64::from(minutes)));
+        model = model.with_token_sign_in(idle);
+    }
 
     let (reply_tx, reply_rx) = std::sync::mpsc::channel();
     let (effects, worker) = kustodi_tui::worker::spawn(

@@ -31,15 +31,53 @@ pub struct StationInfo {
     /// `station.desk` from the config.
     pub desk: String,
     pub sandbox: bool,
+    /// Sandbox only: where the demo officer's PIN is kept (shown on the sign-in screen).
+    pub sandbox_pin_file: Option<String>,
 }
 
-/// Who is signed in at the desk. For now the `--officer` / `KUSTODI_OFFICER` id; token
-/// sign-in (the officer's own token) will fill `token` later.
+/// Who is signed in at the desk: after token sign-in (Pasal 21) the id (NIP) and name from the
+/// officer certificate on the token; without an officer token configured, the `--officer` /
+/// `KUSTODI_OFFICER` id.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Officer {
     pub id: Option<String>,
-    /// Slot for token sign-in: the label/serial of the officer's token once signed in.
+    /// Serial of the officer's token once signed in with it.
     pub token: Option<String>,
+    /// Name on the officer certificate (token sign-in).
+    pub name: Option<String>,
+}
+
+/// Why the desk is locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockReason {
+    /// The desk just opened: the officer signs in with their token.
+    Start,
+    /// No key for the idle time: the officer signs in again.
+    Idle,
+    /// The officer locked the desk (Ctrl-L).
+    Manual,
+}
+
+/// The sign-in screen over everything else: the officer's token PIN, nothing behind it shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lock {
+    pub reason: LockReason,
+    pub pin: PinField,
+    /// Why the last try did not sign in (wrong PIN with tries left, …).
+    pub error: Option<Text>,
+    /// The PIN went to the worker; its answer is awaited.
+    pub checking: bool,
+}
+
+impl Lock {
+    pub fn new(reason: LockReason) -> Self {
+        Self {
+            reason,
+            pin: PinField::default(),
+            error: None,
+            checking: false,
+        }
+    }
 }
 
 impl Officer {
@@ -408,6 +446,7 @@ pub enum Job {
     Decide,
     LoadDetail,
     VerifyLedger,
+    SignIn,
     ListTokens,
     Enroll,
     LoadSessions,
@@ -423,6 +462,7 @@ impl Job {
             Self::Decide => "desk-busy-decide",
             Self::LoadDetail => "desk-busy-detail",
             Self::VerifyLedger => "desk-busy-ledger",
+            Self::SignIn => "desk-busy-sign-in",
             Self::ListTokens => "desk-busy-tokens",
             Self::Enroll => "desk-busy-enroll",
             Self::LoadSessions => "desk-busy-sessions",
@@ -761,6 +801,12 @@ pub struct Model {
     pub quit: bool,
     /// Source of request ids.
     pub next_request: u64,
+    /// The sign-in screen, while the desk is locked.
+    pub lock: Option<Lock>,
+    /// Lock after this long without a key (token sign-in only).
+    pub idle_lock: Option<time::Duration>,
+    /// When the last key was pressed.
+    pub last_input: OffsetDateTime,
 }
 
 impl Model {
@@ -790,7 +836,17 @@ impl Model {
             spinner: 0,
             quit: false,
             next_request: 0,
+            lock: None,
+            idle_lock: None,
+            last_input: now,
         }
+    }
+
+    /// Token sign-in: the desk opens locked and locks itself after `idle` without a key.
+    pub fn with_token_sign_in(mut self, idle: Option<time::Duration>) -> Self {
+        self.lock = Some(Lock::new(LockReason::Start));
+        self.idle_lock = idle;
+        self
     }
 
     /// Rows of the queue table that fit the terminal.

@@ -56,6 +56,8 @@ pub enum Effect {
     },
     LoadDetail(String),
     VerifyLedger,
+    /// Signs the officer in with `[officer] default_token` and this PIN (Pasal 21).
+    SignIn(SecretPin),
     /// The tokens of the station's PKCS#11 module the desk may issue on.
     ListTokens,
     /// Signs the officer in with `[officer] default_token` and runs the enrolment of an
@@ -127,6 +129,22 @@ pub enum EnrollResult {
     Failed(IssuanceFailure),
 }
 
+/// How a sign-in ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignInResult {
+    /// Certificate checked, challenge signed: the officer from the certificate.
+    Ok {
+        id: String,
+        name: String,
+        token_serial: String,
+    },
+    WrongPin {
+        retries_left: Option<u32>,
+        final_try: bool,
+    },
+    Failed(UserError),
+}
+
 /// The outcome of checking an application file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckOutcome {
@@ -185,6 +203,7 @@ pub enum Reply {
         result: Result<Box<DetailData>, UserError>,
     },
     LedgerVerified(Result<(u64, u64, String), UserError>),
+    SignedIn(SignInResult),
     TokensListed(Result<Vec<TokenChoice>, UserError>),
     Enrolled {
         application_id: String,

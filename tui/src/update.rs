@@ -9,12 +9,12 @@ use kustodi::store::ApplicationQuery;
 
 use crate::model::{
     CheckedForm, Detail, Dialog, ISSUANCE_ALGORITHMS, IssuanceFailure, IssuanceSession,
-    IssuanceStep, Job, LedgerState, Model, Notice, PinField, QueueTab, Screen, SecretPin, Wizard,
-    WizardStep,
+    IssuanceStep, Job, LedgerState, Lock, LockReason, Model, Notice, PinField, QueueTab, Screen,
+    SecretPin, Wizard, WizardStep,
 };
 use crate::msg::{
     AbortRequest, Anchor, CheckOutcome, Effect, EnrollRequest, EnrollResult, Msg, QueueRequest,
-    Reply, ResumeRequest, SubmitError,
+    Reply, ResumeRequest, SignInResult, SubmitError,
 };
 
 /// How often the token step looks for tokens again (insert and remove show within this).
@@ -39,6 +39,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if !model.pending.is_empty() {
                 model.spinner = model.spinner.wrapping_add(1);
             }
+            lock_when_idle(model);
             poll_tokens(model)
         }
         Msg::Resize(w, h) => {
@@ -66,8 +67,20 @@ fn ctrl(key: &KeyEvent, c: char) -> bool {
 }
 
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    model.last_input = model.now;
     if ctrl(&key, 'c') {
         model.quit = true;
+        return vec![];
+    }
+    if model.lock.is_some() {
+        if key.code == KeyCode::F(2) {
+            model.lang = model.lang.other();
+            return vec![];
+        }
+        return lock_key(model, key);
+    }
+    if ctrl(&key, 'l') && model.idle_lock.is_some() && !running(model) {
+        lock(model, LockReason::Manual);
         return vec![];
     }
     if key.code == KeyCode::F(2) {
@@ -94,6 +107,108 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Screen::Ledger => ledger_key(model, key),
         Screen::Issuance => issuance_key(model, key),
     }
+}
+
+/// A run on a token is under way (its result must come back to the screen that sent it).
+fn running(model: &Model) -> bool {
+    model
+        .pending
+        .iter()
+        .any(|j| matches!(j, Job::Enroll | Job::Abort | Job::SignIn))
+}
+
+/// Locks the desk: the sign-in screen covers everything and every PIN typed is forgotten.
+fn lock(model: &mut Model, reason: LockReason) {
+    if let Some(s) = model.session.as_mut() {
+        s.clear_pins();
+        s.pin_error = None;
+        if s.step == IssuanceStep::OfficerPin {
+            // The applicant's confirmed PIN is gone: they type it again after sign-in.
+            s.step = IssuanceStep::ApplicantPin;
+        }
+    }
+    model.lock = Some(Lock::new(reason));
+}
+
+/// Locks the desk after the idle time without a key (not while a run is under way).
+fn lock_when_idle(model: &mut Model) {
+    let Some(idle) = model.idle_lock else {
+        return;
+    };
+    if model.lock.is_some() || running(model) || idle <= time::Duration::ZERO {
+        return;
+    }
+    if model.now - model.last_input >= idle {
+        lock(model, LockReason::Idle);
+    }
+}
+
+/// The sign-in screen: the officer types their token PIN, Enter sends it.
+fn lock_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Some(l) = model.lock.as_mut() else {
+        return vec![];
+    };
+    if l.checking {
+        return vec![];
+    }
+    if key.code != KeyCode::Enter {
+        if edit_pin(&mut l.pin, &key) {
+            l.error = None;
+        }
+        return vec![];
+    }
+    if l.pin.is_empty() {
+        l.error = Some(Text::new("desk-issue-pin-empty"));
+        return vec![];
+    }
+    l.checking = true;
+    l.error = None;
+    let pin = SecretPin::new(l.pin.take());
+    model.pending.push(Job::SignIn);
+    vec![Effect::SignIn(pin)]
+}
+
+fn on_signed_in(model: &mut Model, result: SignInResult) -> Vec<Effect> {
+    done(model, Job::SignIn);
+    let Some(l) = model.lock.as_mut() else {
+        return vec![];
+    };
+    l.checking = false;
+    l.pin.clear();
+    match result {
+        SignInResult::Ok {
+            id,
+            name,
+            token_serial,
+        } => {
+            let first = l.reason == LockReason::Start;
+            model.lock = None;
+            model.last_input = model.now;
+            model.officer.id = Some(id);
+            model.officer.name = Some(name.clone());
+            model.officer.token = Some(token_serial);
+            if first {
+                model.notice = Some(Notice::success(
+                    Text::new("desk-signed-in").arg("name", &name),
+                ));
+            }
+        }
+        SignInResult::WrongPin {
+            retries_left,
+            final_try,
+        } => {
+            l.error = Some(match (retries_left, final_try) {
+                (Some(n), _) => Text::new("desk-issue-officer-pin-wrong-left").arg("count", n),
+                (None, true) => Text::new("desk-issue-officer-pin-wrong-final"),
+                (None, false) => Text::new("desk-issue-officer-pin-wrong"),
+            });
+        }
+        SignInResult::Failed(e) => {
+            l.error = Some(crate::text::error_text(&e));
+            model.notice = Some(Notice::error(e));
+        }
+    }
+    vec![]
 }
 
 /// A character typed into a text field (no control/alt chords).
@@ -1426,6 +1541,7 @@ fn on_reply(model: &mut Model, reply: Reply) -> Vec<Effect> {
             application_id,
             result,
         } => on_enrolled(model, &application_id, result),
+        Reply::SignedIn(result) => on_signed_in(model, result),
         Reply::LedgerVerified(result) => {
             done(model, Job::VerifyLedger);
             model.ledger = match result {

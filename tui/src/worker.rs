@@ -25,7 +25,7 @@ use crate::model::{
 };
 use crate::msg::{
     AbortRequest, Anchor, CheckOutcome, Effect, EnrollRequest, EnrollResult, Msg, QueuePage,
-    QueueRequest, Reply, ResumeRequest, SubmitError,
+    QueueRequest, Reply, ResumeRequest, SignInResult, SubmitError,
 };
 
 /// Runs one effect on the station. Synchronous; the worker thread calls it, and so do the
@@ -94,6 +94,28 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
                 .map_err(from_service),
         ),
         Effect::ListTokens => Reply::TokensListed(list_tokens(station)),
+        Effect::SignIn(pin) => {
+            let result = match sign_in(station, pin.pin()) {
+                Ok((_, officer)) => match officer.token_serial() {
+                    Ok(token_serial) => SignInResult::Ok {
+                        id: officer.id.clone(),
+                        name: officer.name.clone(),
+                        token_serial,
+                    },
+                    Err(e) => SignInResult::Failed(enrol_error(e)),
+                },
+                Err(EnrolError::OfficerPinIncorrect {
+                    retries_left,
+                    final_try,
+                }) => SignInResult::WrongPin {
+                    retries_left,
+                    final_try,
+                },
+                Err(e) => SignInResult::Failed(enrol_error(e)),
+            };
+            drop(pin);
+            Reply::SignedIn(result)
+        }
         Effect::Enroll(req) => {
             let application_id = req.application_id.clone();
             let run = try_enroll(station, &req);

@@ -33,6 +33,13 @@ fn kustodi(home: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The desk opens on the officer sign-in (Pasal 21): the officer types their token PIN.
+fn sign_in(tmux: &Tmux, title: &str, pin: &str) {
+    tmux.wait_for(title);
+    tmux.literal(pin);
+    tmux.keys(&["Enter"]);
+}
+
 /// A private tmux server (its own socket), killed when dropped.
 struct Tmux {
     socket: String,
@@ -92,8 +99,10 @@ fn an_officer_imports_ticks_submits_and_approves_at_the_desk_in_tmux() {
     }
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("station");
-    let init = kustodi(&home, &["sandbox", "init"]);
+    let init = kustodi(&home, &["--json", "sandbox", "init"]);
     assert!(init.status.success(), "sandbox init: {init:?}");
+    let sandbox: serde_json::Value = serde_json::from_slice(&init.stdout).unwrap();
+    let officer_pin = sandbox["officer_pin"].as_str().unwrap().to_owned();
     let example = home.join("examples/individual.json");
     let exit_file = dir.path().join("exit-code");
 
@@ -118,7 +127,19 @@ fn an_officer_imports_ticks_submits_and_approves_at_the_desk_in_tmux() {
     ]);
     assert!(started.status.success(), "tmux: {started:?}");
 
-    // Indonesian by default; the ledger of the new sandbox is verified at start.
+    // Indonesian by default; the officer signs in with their token, a wrong PIN is asked again
+    // with the tries left; the ledger of the new sandbox is verified at start.
+    let screen = tmux.wait_for("Masuk petugas");
+    assert!(screen.contains("belum masuk"), "{screen}");
+    tmux.literal("999999");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Token petugas menolak PIN");
+    tmux.literal(&officer_pin);
+    let screen = tmux.wait_for(&format!("{}█", "•".repeat(officer_pin.len())));
+    assert!(!screen.contains(&officer_pin), "{screen}");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Selamat datang");
+    assert!(!screen.contains("belum masuk"), "{screen}");
     tmux.wait_for("Buku besar utuh");
     tmux.wait_for("Menunggu (0)");
     tmux.keys(&["n"]);
@@ -211,6 +232,7 @@ fn an_officer_issues_a_certificate_on_a_stock_token_at_the_desk_in_tmux() {
         &command,
     ]);
     assert!(started.status.success(), "tmux: {started:?}");
+    sign_in(&tmux, "Officer sign-in", &officer_pin);
     tmux.wait_for("Approved (1)");
     tmux.keys(&["2"]);
     tmux.wait_for("Siti Rahmawati");
@@ -395,6 +417,7 @@ fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
         &command,
     ]);
     assert!(started.status.success(), "tmux: {started:?}");
+    sign_in(&tmux, "Officer sign-in", &officer_pin);
     // The Interrupted tab counts and lists the session.
     tmux.wait_for("6·1");
     tmux.keys(&["6"]);

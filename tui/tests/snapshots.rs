@@ -633,3 +633,23 @@ fn issuance_resume_and_roll_back() {
         m
     });
 }
+
+#[test]
+fn officer_sign_in_and_lock() {
+    both("sign_in", |lang| {
+        let mut m = queue(lang).with_token_sign_in(None);
+        m.station.sandbox_pin_file = Some("/home/op/.sandbox/sandbox/officer.pin".into());
+        let lock = m.lock.as_mut().unwrap();
+        lock.pin = pin(3);
+        lock.error = Some(Text::new("desk-issue-officer-pin-wrong-left").arg("count", 2));
+        m
+    });
+    both("locked_idle", |lang| {
+        let mut m = issuance(lang, IssuanceStep::ApplicantPin);
+        m.officer.name = Some("Andi Wijaya".into());
+        m.lock = Some(kustodi_tui::model::Lock::new(
+            kustodi_tui::model::LockReason::Idle,
+        ));
+        m
+    });
+}

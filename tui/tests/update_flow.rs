@@ -33,10 +33,14 @@ struct Desk {
 
 impl Desk {
     fn new(lang: Lang) -> Desk {
+        Desk::with_model(support::model(lang))
+    }
+
+    fn with_model(model: Model) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let home = support::make_home(dir.path());
         let mut desk = Desk {
-            model: support::model(lang),
+            model,
             station: support::open_station(home),
             effects: vec![],
             held: vec![],
@@ -54,7 +58,11 @@ impl Desk {
             self.effects.push(e.clone());
             if matches!(
                 e,
-                Effect::ListTokens | Effect::Enroll(_) | Effect::Resume(_) | Effect::Abort(_)
+                Effect::ListTokens
+                    | Effect::Enroll(_)
+                    | Effect::Resume(_)
+                    | Effect::Abort(_)
+                    | Effect::SignIn(_)
             ) {
                 self.held.push(e);
                 continue;
@@ -1181,6 +1189,139 @@ fn the_worker_answers_a_resume_with_an_error_and_a_hint_when_the_module_cannot_l
         } => {
             assert_eq!(f.session.as_deref(), Some(session.as_str()));
             assert!(f.error.hint.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn signed_in() -> Reply {
+    Reply::SignedIn(kustodi_tui::msg::SignInResult::Ok {
+        id: support::OFFICER.into(),
+        name: "Andi Wijaya".into(),
+        token_serial: "00000000000000aa".into(),
+    })
+}
+
+fn tick(d: &mut Desk, after: time::Duration) {
+    let now = d.model.now + after;
+    let fx = update(&mut d.model, Msg::Tick(now));
+    d.run(fx);
+}
+
+#[test]
+fn with_an_officer_token_the_desk_opens_on_sign_in_and_a_wrong_pin_is_asked_again() {
+    let model = support::model(Lang::En).with_token_sign_in(Some(time::Duration::minutes(5)));
+    let mut d = Desk::with_model(model);
+    let screen = d.screen_flowed();
+    assert!(screen.contains("Officer sign-in"), "{screen}");
+    assert!(screen.contains("not signed in"), "{screen}");
+    // Nothing behind the lock reacts: `n` is a PIN character here, not "new application".
+    d.keys("n");
+    assert_eq!(d.model.screen, Screen::Queue);
+    assert_eq!(d.model.wizard.path, "");
+    let fx = update(
+        &mut d.model,
+        Msg::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+    );
+    d.run(fx);
+    d.keys(OFFICER_PIN);
+    d.assert_no_pin();
+    assert!(d.screen().contains(&"•".repeat(OFFICER_PIN.len())));
+    d.key(KeyCode::Enter);
+    let Some(Effect::SignIn(pin)) = d.held.last() else {
+        panic!("no SignIn effect: {:?}", d.held);
+    };
+    assert_eq!(pin.pin().expose(), OFFICER_PIN);
+    d.reply(Reply::SignedIn(kustodi_tui::msg::SignInResult::WrongPin {
+        retries_left: Some(2),
+        final_try: false,
+    }));
+    assert!(d.model.lock.is_some());
+    assert!(d.screen_flowed().contains("2 tries left"), "{}", d.screen());
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    d.reply(signed_in());
+    assert!(d.model.lock.is_none());
+    let screen = d.screen_flowed();
+    assert!(screen.contains("Officer: Andi Wijaya"), "{screen}");
+    assert!(screen.contains("Welcome, Andi Wijaya"), "{screen}");
+    assert_eq!(
+        d.model.officer.actor().as_deref(),
+        Some(format!("officer:{}", support::OFFICER).as_str())
+    );
+    d.assert_no_pin();
+}
+
+#[test]
+fn after_the_idle_time_the_desk_locks_forgets_the_pins_and_comes_back_where_it_was() {
+    let mut d = Desk::issuing(Lang::En);
+    d.model.idle_lock = Some(time::Duration::minutes(5));
+    d.up_to_the_officer_pin();
+    d.keys("1234");
+    tick(&mut d, time::Duration::minutes(4));
+    assert!(d.model.lock.is_none(), "not yet");
+    tick(&mut d, time::Duration::minutes(2));
+    let lock = d.model.lock.as_ref().expect("locked");
+    assert_eq!(lock.reason, kustodi_tui::model::LockReason::Idle);
+    let s = d.model.session.as_ref().unwrap();
+    assert!(s.confirmed_pin.is_none() && s.officer_pin.is_empty());
+    assert_eq!(
+        s.step,
+        IssuanceStep::ApplicantPin,
+        "the applicant types again"
+    );
+    let screen = d.screen_flowed();
+    assert!(screen.contains("locked itself"), "{screen}");
+    assert!(
+        !screen.contains("Siti Rahmawati"),
+        "nothing behind the lock: {screen}"
+    );
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    d.reply(signed_in());
+    assert_eq!(d.model.screen, Screen::Issuance);
+    assert_eq!(d.step(), IssuanceStep::ApplicantPin);
+    d.assert_no_pin();
+}
+
+#[test]
+fn the_desk_does_not_lock_while_a_run_is_under_way_and_ctrl_l_locks_it_now() {
+    let mut d = Desk::issuing(Lang::En);
+    d.model.idle_lock = Some(time::Duration::minutes(5));
+    d.up_to_the_officer_pin();
+    d.keys(OFFICER_PIN);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.step(), IssuanceStep::Running);
+    tick(&mut d, time::Duration::minutes(30));
+    assert!(
+        d.model.lock.is_none(),
+        "the run's result must reach its screen"
+    );
+    d.reply(Reply::Enrolled {
+        application_id: "APP-000001".into(),
+        result: EnrollResult::OfficerPinWrong {
+            retries_left: None,
+            final_try: false,
+        },
+    });
+    let fx = update(
+        &mut d.model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL)),
+    );
+    d.run(fx);
+    assert_eq!(
+        d.model.lock.as_ref().map(|l| l.reason),
+        Some(kustodi_tui::model::LockReason::Manual)
+    );
+}
+
+#[test]
+fn the_worker_answers_a_sign_in_with_an_error_and_a_hint_when_the_module_cannot_load() {
+    let mut d = Desk::new(Lang::En);
+    let pin = kustodi_tui::model::SecretPin::new(kustodi::secret::Pin::new(OFFICER_PIN.into()));
+    match run_effect(&mut d.station, Effect::SignIn(pin)) {
+        Reply::SignedIn(kustodi_tui::msg::SignInResult::Failed(e)) => {
+            assert!(e.hint.is_some(), "{e:?}")
         }
         other => panic!("{other:?}"),
     }

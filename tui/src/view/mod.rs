@@ -4,6 +4,7 @@
 mod detail;
 mod issuance;
 mod queue;
+mod signin;
 mod wizard;
 
 use kustodi::i18n::{Lang, Messages};
@@ -60,18 +61,19 @@ pub fn view(model: &Model, frame: &mut Frame) {
         area.width,
         area.height.saturating_sub(4 + notice_h),
     );
-    match model.screen {
-        Screen::Queue => queue::draw(&v, frame, body),
-        Screen::Wizard => wizard::draw(&v, frame, body),
-        Screen::Detail => detail::draw_detail(&v, frame, body),
-        Screen::Ledger => detail::draw_ledger(&v, frame, body),
-        Screen::Issuance => issuance::draw(&v, frame, body),
+    match (&model.lock, model.screen) {
+        (Some(lock), _) => signin::draw(&v, frame, body, lock),
+        (None, Screen::Queue) => queue::draw(&v, frame, body),
+        (None, Screen::Wizard) => wizard::draw(&v, frame, body),
+        (None, Screen::Detail) => detail::draw_detail(&v, frame, body),
+        (None, Screen::Ledger) => detail::draw_ledger(&v, frame, body),
+        (None, Screen::Issuance) => issuance::draw(&v, frame, body),
     }
     let notice = Rect::new(area.x, area.bottom() - 2 - notice_h, area.width, notice_h);
     v.notice(frame, notice);
     let footer = Rect::new(area.x, area.bottom() - 2, area.width, 2);
     v.footer(frame, footer);
-    if let Some(d) = &model.dialog {
+    if let (Some(d), None) = (&model.dialog, &model.lock) {
         v.dialog(frame, area, d);
     }
 }
@@ -97,14 +99,17 @@ impl View<'_> {
         let left_room = w.saturating_sub(desk.width());
         let title = format!(" KUSTODI │ {}", m.station.authority);
         let line1 = format!("{}{}", fit(&title, left_room), desk);
-        let officer = match m.officer.id.as_deref() {
-            Some(id) => format!(" {}: {id}", self.t("desk-header-officer")),
-            None => format!(
-                " {}: {}",
-                self.t("desk-header-officer"),
-                self.t("desk-header-no-officer")
-            ),
+        // Before the first sign-in nobody is at the desk; locked later, it is still theirs.
+        let signed_in = m
+            .lock
+            .as_ref()
+            .is_none_or(|l| l.reason != crate::model::LockReason::Start);
+        let who = match (m.officer.name.as_deref(), m.officer.id.as_deref()) {
+            (Some(name), _) if signed_in => name.to_owned(),
+            (None, Some(id)) if signed_in => id.to_owned(),
+            _ => self.t("desk-header-no-officer"),
         };
+        let officer = format!(" {}: {who}", self.t("desk-header-officer"));
         let lang = match m.lang {
             Lang::Id => "ID",
             Lang::En => "EN",
@@ -220,6 +225,11 @@ impl View<'_> {
             Lang::Id => ("F2", "desk-key-english"),
             Lang::En => ("F2", "desk-key-indonesian"),
         };
+        if let Some(lock) = &m.lock {
+            let mut k = signin::keys(lock);
+            k.push(lang);
+            return k;
+        }
         let mut k: Vec<(&'static str, &'static str)> = match (&m.dialog, m.screen) {
             (Some(Dialog::Approve { .. }), _) => {
                 vec![("y", "desk-key-approve"), ("n/Esc", "desk-key-cancel")]

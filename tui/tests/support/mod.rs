@@ -112,10 +112,12 @@ pub fn model(lang: Lang) -> Model {
             authority: "Otoritas Pendaftaran (OP) Diskominfosantik Kabupaten Bekasi".into(),
             desk: "loket-1".into(),
             sandbox: true,
+            sandbox_pin_file: None,
         },
         Officer {
             id: Some(OFFICER.into()),
             token: None,
+            name: None,
         },
         NOW,
     )

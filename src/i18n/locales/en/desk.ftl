@@ -267,3 +267,14 @@ desk-resume-aborted-next = The application stays approved: start a new issuance 
 desk-resume-field-objects = Objects deleted
 desk-resume-field-token-state = Token state
 desk-resume-field-revoked = Revoked certificate
+
+## Officer sign-in and lock (Pasal 21)
+desk-sign-in-title = Officer sign-in
+desk-locked-idle = The desk locked itself after a while without a key
+desk-locked-manual = The desk is locked
+desk-sign-in-intro = Insert your officer token and type its PIN. The desk checks your officer certificate and signs a fresh challenge with your token before it opens.
+desk-sign-in-again = Signed in: { $name } ({ $id }). Type your officer token's PIN to go on where you were; any PIN typed before the lock was forgotten.
+desk-sign-in-sandbox = Sandbox: the demo officer's PIN is in { $file }
+desk-busy-sign-in = Checking the officer token…
+desk-signed-in = Welcome, { $name }. The desk locks itself after a while without a key (Ctrl-L locks it now).
+desk-key-sign-in = sign in

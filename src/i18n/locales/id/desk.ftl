@@ -267,3 +267,14 @@ desk-resume-aborted-next = Permohonan tetap disetujui: mulai penerbitan baru dar
 desk-resume-field-objects = Objek dihapus
 desk-resume-field-token-state = Keadaan token
 desk-resume-field-revoked = Sertifikat dicabut
+
+## Masuk petugas dan kunci (Pasal 21)
+desk-sign-in-title = Masuk petugas
+desk-locked-idle = Meja terkunci otomatis karena lama tidak ada tombol ditekan
+desk-locked-manual = Meja terkunci
+desk-sign-in-intro = Pasang token petugas Anda dan ketik PIN-nya. Meja memeriksa sertifikat petugas Anda dan meminta token Anda menandatangani tantangan baru sebelum terbuka.
+desk-sign-in-again = Masuk sebagai: { $name } ({ $id }). Ketik PIN token petugas Anda untuk melanjutkan dari posisi terakhir; PIN yang diketik sebelum terkunci sudah dilupakan.
+desk-sign-in-sandbox = Sandbox: PIN petugas contoh ada di { $file }
+desk-busy-sign-in = Memeriksa token petugas…
+desk-signed-in = Selamat datang, { $name }. Meja terkunci sendiri bila lama tidak digunakan (Ctrl-L mengunci sekarang).
+desk-key-sign-in = masuk

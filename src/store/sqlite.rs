@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "003_enrolment", include_str!("schema/003_enrolment.sql")),
     (4, "004_reports", include_str!("schema/004_reports.sql")),
     (5, "005_lifecycle", include_str!("schema/005_lifecycle.sql")),
+    (6, "006_search", include_str!("schema/006_search.sql")),
 ];
 
 /// The schema version this code writes and understands.
@@ -647,6 +648,10 @@ fn list_applications(
     Ok(out)
 }
 
+/// Searches this long or longer use the trigram index; shorter ones (which a trigram cannot
+/// match) scan the table with LIKE.
+const SEARCH_INDEX_MIN_CHARS: usize = 3;
+
 /// The WHERE clause of an [`ApplicationQuery`] and its arguments.
 fn query_filter(q: &ApplicationQuery) -> (String, Vec<rusqlite::types::Value>) {
     let mut conds = vec![];
@@ -656,21 +661,30 @@ fn query_filter(q: &ApplicationQuery) -> (String, Vec<rusqlite::types::Value>) {
         args.push(status.clone().into());
     }
     if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let mut pattern = String::with_capacity(search.len() + 2);
-        pattern.push('%');
-        for c in search.chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
+        if search.chars().count() >= SEARCH_INDEX_MIN_CHARS {
+            // The trigram index (`006_search.sql`): a quoted phrase matches the text as a
+            // substring of any of the three columns, case-insensitively, like the LIKE below.
+            conds.push(
+                "num IN (SELECT rowid FROM applications_search WHERE applications_search MATCH ?)",
+            );
+            args.push(format!("\"{}\"", search.replace('"', "\"\"")).into());
+        } else {
+            let mut pattern = String::with_capacity(search.len() + 2);
+            pattern.push('%');
+            for c in search.chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    pattern.push('\\');
+                }
+                pattern.push(c);
             }
-            pattern.push(c);
-        }
-        pattern.push('%');
-        conds.push(
-            "(id LIKE ? ESCAPE '\\' OR applicant_name LIKE ? ESCAPE '\\' \
-             OR department LIKE ? ESCAPE '\\')",
-        );
-        for _ in 0..3 {
-            args.push(pattern.clone().into());
+            pattern.push('%');
+            conds.push(
+                "(id LIKE ? ESCAPE '\\' OR applicant_name LIKE ? ESCAPE '\\' \
+                 OR department LIKE ? ESCAPE '\\')",
+            );
+            for _ in 0..3 {
+                args.push(pattern.clone().into());
+            }
         }
     }
     let filter = if conds.is_empty() {
@@ -1596,6 +1610,80 @@ mod tests {
         let mut counts = st.store.application_counts().unwrap();
         counts.sort();
         assert_eq!(counts, [("approved".into(), 1), ("submitted".into(), 2)]);
+    }
+
+    #[test]
+    fn regression_issue6_the_search_index_finds_what_a_substring_scan_finds() {
+        let mut st = station();
+        let names = [
+            ("Siti Rahmawati", "Diskominfosantik"),
+            ("Ahmad \"Fauzi\" Rahman", "Badan Kepegawaian"),
+            ("Dewi Lestari", "Kecamatan Cikarang Utara"),
+            ("RUDI HARTONO", "Disdukcapil"),
+        ];
+        st.store
+            .unit_of_work(&st.signer, &CLOCK, |tx| {
+                for i in 0..40 {
+                    let (name, dept) = names[i % names.len()];
+                    tx.insert_application(&NewApplication {
+                        applicant_name: format!("{name} {i}"),
+                        department: dept.into(),
+                        ..new_app()
+                    })?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let all = st
+            .store
+            .application_summaries(&ApplicationQuery {
+                status: None,
+                search: None,
+                limit: 100,
+                offset: 0,
+            })
+            .unwrap();
+        for term in [
+            "rahma",
+            "RAHMA",
+            "ti 1",
+            "000012",
+            "APP-0000",
+            "cikarang u",
+            "\"fauzi\"",
+            "udi h",
+            "nobody",
+            "kepegawaian",
+            "dis",
+            "ra",
+            "1",
+        ] {
+            let q = ApplicationQuery {
+                status: None,
+                search: Some(term.into()),
+                limit: 100,
+                offset: 0,
+            };
+            let found: Vec<String> = st
+                .store
+                .application_summaries(&q)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            let t = term.to_lowercase();
+            let want: Vec<String> = all
+                .iter()
+                .filter(|r| {
+                    [&r.id, &r.applicant_name, &r.department]
+                        .iter()
+                        .any(|f| f.to_lowercase().contains(&t))
+                })
+                .map(|r| r.id.clone())
+                .collect();
+            assert_eq!(found, want, "{term}");
+            assert_eq!(st.store.count_applications(&q).unwrap(), want.len() as u64);
+        }
     }
 
     #[test]

@@ -451,6 +451,7 @@ pub enum Job {
     Enroll,
     LoadSessions,
     Abort,
+    ExportReceipt,
 }
 
 impl Job {
@@ -467,6 +468,7 @@ impl Job {
             Self::Enroll => "desk-busy-enroll",
             Self::LoadSessions => "desk-busy-sessions",
             Self::Abort => "desk-busy-abort",
+            Self::ExportReceipt => "desk-busy-export",
         }
     }
 }
@@ -715,6 +717,8 @@ pub struct IssuanceSession {
     pub confirmed_pin: Option<SecretPin>,
     /// Why the PIN step asks again (mismatch, PIN rules, wrong officer PIN).
     pub pin_error: Option<Text>,
+    /// Where the receipt of a finished issuance was written (`.p7s`, `.txt`).
+    pub exported: Option<(PathBuf, PathBuf)>,
     /// When the token list was last asked for (it is asked again every few seconds on the
     /// token step, so inserting or pulling a token shows).
     pub tokens_asked: Option<OffsetDateTime>,

@@ -73,6 +73,12 @@ pub enum Effect {
     Resume(Box<ResumeRequest>),
     /// Rolls an interrupted session back, as `kustodi session abort` does.
     Abort(Box<AbortRequest>),
+    /// Writes the signed receipt (`.p7s`) and its printable page (`.txt`, after verifying the
+    /// signature) to the station's `receipts/` folder, as `kustodi receipt export` does.
+    ExportReceipt {
+        receipt_id: String,
+        lang: kustodi::i18n::Lang,
+    },
 }
 
 /// Everything a resume needs.
@@ -216,5 +222,10 @@ pub enum Reply {
     Aborted {
         application_id: String,
         result: Result<kustodi::enroll::Aborted, UserError>,
+    },
+    ReceiptExported {
+        receipt_id: String,
+        /// The `.p7s` and `.txt` written.
+        result: Result<(PathBuf, PathBuf), UserError>,
     },
 }

@@ -860,6 +860,17 @@ fn issuance_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             model.queue.tab = QueueTab::Interrupted;
             go_to_queue(model)
         }
+        IssuanceStep::Done(ref d) if key.code == KeyCode::Char('e') => {
+            if model.pending.contains(&Job::ExportReceipt) {
+                return vec![];
+            }
+            let receipt_id = d.receipt_id.clone();
+            model.pending.push(Job::ExportReceipt);
+            vec![Effect::ExportReceipt {
+                receipt_id,
+                lang: s.agreement_lang,
+            }]
+        }
         IssuanceStep::Done(_)
         | IssuanceStep::Parked { .. }
         | IssuanceStep::Failed(_)
@@ -1542,6 +1553,21 @@ fn on_reply(model: &mut Model, reply: Reply) -> Vec<Effect> {
             result,
         } => on_enrolled(model, &application_id, result),
         Reply::SignedIn(result) => on_signed_in(model, result),
+        Reply::ReceiptExported { receipt_id, result } => {
+            done(model, Job::ExportReceipt);
+            match result {
+                Ok((p7s, txt)) => {
+                    model.notice = Some(Notice::success(
+                        Text::new("desk-receipt-exported").arg("id", &receipt_id),
+                    ));
+                    if let Some(s) = model.session.as_mut() {
+                        s.exported = Some((p7s, txt));
+                    }
+                }
+                Err(e) => model.notice = Some(Notice::error(e)),
+            }
+            vec![]
+        }
         Reply::LedgerVerified(result) => {
             done(model, Job::VerifyLedger);
             model.ledger = match result {

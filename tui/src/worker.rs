@@ -146,11 +146,42 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
                 result,
             }
         }
+        Effect::ExportReceipt { receipt_id, lang } => {
+            let result = export_receipt(station, &receipt_id, lang);
+            Reply::ReceiptExported { receipt_id, result }
+        }
         Effect::LoadSessions { status } => Reply::SessionsLoaded {
             status,
             result: load_sessions(station, status),
         },
     }
+}
+
+/// `kustodi receipt export` twice: the signed receipt and, once its signature verified, the
+/// page to print, both under `<home>/receipts/`.
+fn export_receipt(
+    station: &Station<'_>,
+    receipt_id: &str,
+    lang: Lang,
+) -> Result<(PathBuf, PathBuf), UserError> {
+    let row = station
+        .store()
+        .receipt(receipt_id)
+        .map_err(|e| from_service(e.into()))?;
+    let verified = enroll::verify_receipt_file(station, &row.der).map_err(enrol_error)?;
+    let lang = match lang {
+        Lang::Id => kustodi::receipt::Lang::Id,
+        Lang::En => kustodi::receipt::Lang::En,
+    };
+    let page = kustodi::receipt::render_text(&verified.body, &row.sha256, lang);
+    let dir = station.home().root().join("receipts");
+    let p7s = dir.join(format!("{}.p7s", row.id));
+    let txt = dir.join(format!("{}.txt", row.id));
+    for (path, bytes) in [(&p7s, &row.der[..]), (&txt, page.as_bytes())] {
+        kustodi::home::write_file(path, bytes, false)
+            .map_err(|e| from_service(ServiceError::Home(e)))?;
+    }
+    Ok((p7s, txt))
 }
 
 /// The sessions of one journal status, with the applicant's name.

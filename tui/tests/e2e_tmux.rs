@@ -286,6 +286,16 @@ fn an_officer_issues_a_certificate_on_a_stock_token_at_the_desk_in_tmux() {
         .find(|w| w.starts_with("RCP-"))
         .unwrap_or_else(|| panic!("no receipt id: {screen}"))
         .to_owned();
+    assert!(screen.contains("Receipt SHA-256"), "{screen}");
+    // `e` writes the receipt and its page to print into the station's receipts/ folder.
+    tmux.keys(&["e"]);
+    tmux.wait_for("verified and written");
+    let written = home.join("receipts").join(format!("{receipt}.p7s"));
+    let page = std::fs::read_to_string(home.join("receipts").join(format!("{receipt}.txt")))
+        .expect("the page to print");
+    assert!(page.contains(&receipt), "{page}");
+    let verify = kustodi(&home, &["receipt", "verify", written.to_str().unwrap()]);
+    assert!(verify.status.success(), "{verify:?}");
     tmux.keys(&["Escape"]);
     tmux.wait_for("Approved (0)");
     tmux.keys(&["q"]);

@@ -494,6 +494,29 @@ fn issuance_results() {
         ));
         m
     });
+    both("issuance_done_exported", |lang| {
+        let mut m = issuance(
+            lang,
+            IssuanceStep::Done(Summary {
+                session: "ENR-000001".into(),
+                application_id: "APP-000001".into(),
+                receipt_id: "RCP-000001".into(),
+                receipt_sha256: "ab".repeat(32),
+                certificate_serial: "5F1E2D3C4B5A69788796A5B4C3D2E1F0".into(),
+                token_serial: "8f3a1c2e0b7d4a91".into(),
+                token_label: "APP-000001 Siti Rahmawati".into(),
+                advisories: vec![],
+            }),
+        );
+        m.session.as_mut().unwrap().exported = Some((
+            "/srv/kustodi/receipts/RCP-000001.p7s".into(),
+            "/srv/kustodi/receipts/RCP-000001.txt".into(),
+        ));
+        m.notice = Some(Notice::success(
+            Text::new("desk-receipt-exported").arg("id", "RCP-000001"),
+        ));
+        m
+    });
     both("issuance_parked", |lang| {
         issuance(
             lang,

@@ -53,10 +53,10 @@ pub(super) fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
             ("c", "desk-key-continue-later"),
             ("Enter/Esc", "desk-key-queue"),
         ],
-        IssuanceStep::Done(_)
-        | IssuanceStep::Parked { .. }
-        | IssuanceStep::Failed(_)
-        | IssuanceStep::Aborted { .. } => vec![("Enter/Esc", "desk-key-queue")],
+        IssuanceStep::Done(_) => vec![("e", "desk-key-export"), ("Enter/Esc", "desk-key-queue")],
+        IssuanceStep::Parked { .. } | IssuanceStep::Failed(_) | IssuanceStep::Aborted { .. } => {
+            vec![("Enter/Esc", "desk-key-queue")]
+        }
     }
 }
 
@@ -259,6 +259,30 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
                 ("desk-issue-field-session", &d.session),
             ] {
                 lines.push(field(v, label, value, w));
+            }
+            // The receipt's SHA-256 in groups, as the printed page shows it, to compare.
+            let groups: Vec<String> = d
+                .receipt_sha256
+                .as_bytes()
+                .chunks(4)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            let half = groups.len().div_ceil(2);
+            lines.push(field(
+                v,
+                "desk-issue-field-fingerprint",
+                &groups[..half].join(" "),
+                w,
+            ));
+            if half < groups.len() {
+                lines.push(field(v, "", &groups[half..].join(" "), w));
+            }
+            if let Some((p7s, txt)) = &s.exported {
+                let room = w.saturating_sub(28);
+                for path in [p7s, txt] {
+                    let shown = crate::text::shorten_path(&path.display().to_string(), room);
+                    lines.push(field(v, "desk-issue-field-exported", &shown, w));
+                }
             }
             for a in &d.advisories {
                 para(
@@ -595,8 +619,13 @@ fn pin_error(v: &View<'_>, s: &IssuanceSession, inner: usize, lines: &mut Vec<Li
 }
 
 fn field(v: &View<'_>, label: &str, value: &str, w: usize) -> Line<'static> {
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" {}:", v.t(label))
+    };
     Line::from(vec![
-        Span::styled(fit(&format!(" {}:", v.t(label)), 26), dim()),
+        Span::styled(fit(&label, 26), dim()),
         Span::styled(fit(value, w.saturating_sub(26)), bold()),
     ])
 }

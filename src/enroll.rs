@@ -595,7 +595,6 @@ pub struct Summary {
 }
 
 /// Shared inputs of enroll / resume / import.
-#[derive(Debug)]
 pub struct Context<'a> {
     pub provider: &'a Pkcs11Provider,
     pub officer: &'a Officer,
@@ -603,6 +602,21 @@ pub struct Context<'a> {
     /// The SO PIN stock tokens ship with when the token profile does not publish one
     /// (the sandbox's factory SO PIN).
     pub factory_so_pin: Option<&'a Pin>,
+    /// Told the name of each step (one of [`STEPS`]) as it starts, so a screen can show the
+    /// run's progress. Never given a secret.
+    pub progress: Option<&'a dyn Fn(&'static str)>,
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("provider", &self.provider)
+            .field("officer", &self.officer)
+            .field("applicant_pin", &self.applicant_pin)
+            .field("factory_so_pin", &self.factory_so_pin)
+            .field("progress", &self.progress.map(|_| "fn"))
+            .finish()
+    }
 }
 
 struct Run<'r, 's, 'a> {
@@ -1357,6 +1371,9 @@ impl Run<'_, '_, '_> {
 
     fn run_from(&mut self, start: usize) -> Result<Outcome, EnrolError> {
         for step in STEPS.iter().skip(start) {
+            if let Some(progress) = self.ctx.progress {
+                progress(step);
+            }
             self.before(step)?;
             match *step {
                 "recognise" => self.recognise()?,

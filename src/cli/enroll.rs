@@ -195,6 +195,7 @@ pub fn enroll(cli: &Cli, out: &Out, args: &EnrollArgs) -> Result<Exit, CliError>
         officer: &officer,
         applicant_pin: &applicant_pin,
         factory_so_pin: factory.as_ref(),
+        progress: None,
     };
     let outcome = enroll::enroll(
         &mut station,
@@ -259,6 +260,7 @@ pub fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<Exit, CliError>
                 officer: &officer,
                 applicant_pin: &applicant_pin,
                 factory_so_pin: factory.as_ref(),
+                progress: None,
             };
             let outcome = enroll::resume(&mut station, &ctx, id).map_err(enrol_error)?;
             Ok(report(out, &outcome))
@@ -419,6 +421,7 @@ pub fn certificate(cli: &Cli, out: &Out, cmd: &CertificateCmd) -> Result<Exit, C
                 officer: &officer,
                 applicant_pin: &applicant_pin,
                 factory_so_pin: None,
+                progress: None,
             };
             let outcome = enroll::import_certificate(&mut station, &ctx, file, session.as_deref())
                 .map_err(enrol_error)?;

@@ -219,6 +219,7 @@ pub fn run(cli: &Cli, out: &Out, count: u32, algorithm: &str) -> Result<Value, C
             officer: &officer,
             applicant_pin: &applicant,
             factory_so_pin: Some(&factory),
+            progress: None,
         };
         enroll::enroll(
             &mut station,

@@ -238,6 +238,7 @@ pub fn renew(cli: &Cli, out: &Out, args: &RenewArgs) -> Result<Exit, CliError> {
         officer: &officer,
         applicant_pin: &holder_pin,
         factory_so_pin: factory.as_ref(),
+        progress: None,
     };
     let outcome = enroll::renew(
         &mut station,

@@ -79,6 +79,20 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Counts of the queue, kept while the database is unchanged (see [`CountCache`]).
+    counts: std::cell::RefCell<CountCache>,
+}
+
+/// Application counts (per status, per queue filter) as of one state of the database. Counting
+/// 100,000 applications takes milliseconds, and the desk asks for the counts with every page it
+/// shows; they only change when something is written. The state is the pair
+/// (`PRAGMA data_version`, `total_changes()`): the first moves when another connection (the
+/// CLI, another desk) commits, the second with every row this connection changes.
+#[derive(Debug, Default)]
+struct CountCache {
+    state: Option<(i64, u64)>,
+    by_status: Option<Vec<(String, u64)>>,
+    totals: std::collections::HashMap<String, u64>,
 }
 
 impl SqliteStore {
@@ -100,7 +114,27 @@ impl SqliteStore {
         // The ledger is the audit record: a committed unit of work must survive power loss.
         conn.pragma_update(None, "synchronous", "FULL")?;
         migrate(&mut conn)?;
-        Ok(Self { conn, path })
+        Ok(Self {
+            conn,
+            path,
+            counts: Default::default(),
+        })
+    }
+
+    /// The count cache, emptied first if the database changed since it was filled.
+    fn count_cache(&self) -> Result<std::cell::RefMut<'_, CountCache>, StoreError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let state = (version, self.conn.total_changes());
+        let mut cache = self.counts.borrow_mut();
+        if cache.state != Some(state) {
+            *cache = CountCache {
+                state: Some(state),
+                ..CountCache::default()
+            };
+        }
+        Ok(cache)
     }
 
     pub fn path(&self) -> &Path {
@@ -210,15 +244,36 @@ impl SqliteStore {
     pub fn count_applications(&self, q: &ApplicationQuery) -> Result<u64, StoreError> {
         let (filter, args) = query_filter(q);
         let sql = format!("SELECT COUNT(*) FROM applications{filter}");
+        let key = format!("{sql}\u{0}{args:?}");
+        let state = {
+            let cache = self.count_cache()?;
+            if let Some(n) = cache.totals.get(&key) {
+                return Ok(*n);
+            }
+            cache.state
+        };
         let n: i64 = self
             .conn
             .prepare_cached(&sql)?
             .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
-        Ok(n.max(0) as u64)
+        let n = n.max(0) as u64;
+        let mut cache = self.count_cache()?;
+        // Kept only if nothing was committed meanwhile.
+        if cache.state == state {
+            cache.totals.insert(key, n);
+        }
+        Ok(n)
     }
 
     /// The number of applications in each status (statuses without any are left out).
     pub fn application_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let state = {
+            let cache = self.count_cache()?;
+            if let Some(c) = &cache.by_status {
+                return Ok(c.clone());
+            }
+            cache.state
+        };
         let mut stmt = self
             .conn
             .prepare_cached("SELECT status, COUNT(*) FROM applications GROUP BY status")?;
@@ -227,6 +282,10 @@ impl SqliteStore {
         for row in rows {
             let (status, n) = row?;
             out.push((status, n.max(0) as u64));
+        }
+        let mut cache = self.count_cache()?;
+        if cache.state == state {
+            cache.by_status = Some(out.clone());
         }
         Ok(out)
     }
@@ -1684,6 +1743,42 @@ mod tests {
             assert_eq!(found, want, "{term}");
             assert_eq!(st.store.count_applications(&q).unwrap(), want.len() as u64);
         }
+    }
+
+    #[test]
+    fn regression_issue6_cached_counts_follow_writes_of_this_and_of_another_connection() {
+        let mut st = station();
+        let all = ApplicationQuery {
+            status: None,
+            search: None,
+            limit: 10,
+            offset: 0,
+        };
+        fn add(store: &mut SqliteStore, signer: &TestSigner) {
+            store
+                .unit_of_work(signer, &CLOCK, |tx| {
+                    tx.insert_application(&new_app())?;
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap();
+        }
+        assert_eq!(st.store.count_applications(&all).unwrap(), 0);
+        assert!(st.store.application_counts().unwrap().is_empty());
+        add(&mut st.store, &st.signer);
+        let store = &st.store;
+        assert_eq!(store.count_applications(&all).unwrap(), 1);
+        assert_eq!(
+            store.application_counts().unwrap(),
+            [("submitted".into(), 1)]
+        );
+        // Another connection to the same file (the CLI while the desk is open).
+        let mut other = SqliteStore::open(&st.path).unwrap();
+        add(&mut other, &st.signer);
+        assert_eq!(st.store.count_applications(&all).unwrap(), 2);
+        assert_eq!(
+            st.store.application_counts().unwrap(),
+            [("submitted".into(), 2)]
+        );
     }
 
     #[test]

@@ -717,6 +717,9 @@ pub struct IssuanceSession {
     pub confirmed_pin: Option<SecretPin>,
     /// Why the PIN step asks again (mismatch, PIN rules, wrong officer PIN).
     pub pin_error: Option<Text>,
+    /// The step of the run under way, as the worker reports it (one of
+    /// [`kustodi::enroll::STEPS`]).
+    pub run_step: Option<&'static str>,
     /// Where the receipt of a finished issuance was written (`.p7s`, `.txt`).
     pub exported: Option<(PathBuf, PathBuf)>,
     /// When the token list was last asked for (it is asked again every few seconds on the

@@ -223,6 +223,12 @@ pub enum Reply {
         application_id: String,
         result: Result<kustodi::enroll::Aborted, UserError>,
     },
+    /// A run (enrolment or resume) started one of its steps ([`kustodi::enroll::STEPS`]).
+    /// Sent while the run goes on; its result comes as [`Reply::Enrolled`].
+    Progress {
+        application_id: String,
+        step: &'static str,
+    },
     ReceiptExported {
         receipt_id: String,
         /// The `.p7s` and `.txt` written.

@@ -1212,6 +1212,7 @@ fn officer_pin_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     };
     s.pin_error = None;
     s.step = IssuanceStep::Running;
+    s.run_step = None;
     model.notice = None;
     model.pending.push(Job::Enroll);
     vec![effect]
@@ -1553,6 +1554,19 @@ fn on_reply(model: &mut Model, reply: Reply) -> Vec<Effect> {
             result,
         } => on_enrolled(model, &application_id, result),
         Reply::SignedIn(result) => on_signed_in(model, result),
+        Reply::Progress {
+            application_id,
+            step,
+        } => {
+            if let Some(s) = model
+                .session
+                .as_mut()
+                .filter(|s| s.application_id == application_id && s.step == IssuanceStep::Running)
+            {
+                s.run_step = Some(step);
+            }
+            vec![]
+        }
         Reply::ReceiptExported { receipt_id, result } => {
             done(model, Job::ExportReceipt);
             match result {

@@ -28,9 +28,15 @@ use crate::msg::{
     QueueRequest, Reply, ResumeRequest, SignInResult, SubmitError,
 };
 
-/// Runs one effect on the station. Synchronous; the worker thread calls it, and so do the
-/// tests (with a station on a scratch home).
+/// Runs one effect on the station. Synchronous; the tests call it (with a station on a
+/// scratch home). Progress of a run is dropped; see [`run_effect_with`].
 pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
+    run_effect_with(station, effect, &|_| {})
+}
+
+/// Runs one effect; `notify` receives the replies sent while it runs (the steps of an
+/// enrolment), before the final reply is returned. The worker thread calls this.
+pub fn run_effect_with(station: &mut Station<'_>, effect: Effect, notify: &dyn Fn(Reply)) -> Reply {
     match effect {
         Effect::LoadQueue(req) => load_queue(station, req),
         Effect::CheckFile(path) => {
@@ -118,7 +124,13 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
         }
         Effect::Enroll(req) => {
             let application_id = req.application_id.clone();
-            let run = try_enroll(station, &req);
+            let progress = |step| {
+                notify(Reply::Progress {
+                    application_id: application_id.clone(),
+                    step,
+                })
+            };
+            let run = try_enroll(station, &req, &progress);
             let result = outcome(station, &application_id, run);
             // The PINs are dropped (and zeroized) here, with the request.
             drop(req);
@@ -129,7 +141,13 @@ pub fn run_effect(station: &mut Station<'_>, effect: Effect) -> Reply {
         }
         Effect::Resume(req) => {
             let application_id = req.application_id.clone();
-            let run = try_resume(station, &req);
+            let progress = |step| {
+                notify(Reply::Progress {
+                    application_id: application_id.clone(),
+                    step,
+                })
+            };
+            let run = try_resume(station, &req, &progress);
             let result = outcome(station, &application_id, run);
             drop(req);
             Reply::Enrolled {
@@ -337,7 +355,11 @@ fn factory_so_pin(station: &Station<'_>) -> Option<Pin> {
 }
 
 /// `kustodi enroll`: officer sign-in, then the enrolment.
-fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome, EnrolError> {
+fn try_enroll(
+    station: &mut Station<'_>,
+    req: &EnrollRequest,
+    progress: &dyn Fn(&'static str),
+) -> Result<Outcome, EnrolError> {
     let (provider, officer) = sign_in(station, req.officer_pin.pin())?;
     // The token at the URI must still be the one the officer chose.
     let info = provider.token_info(&req.token_uri)?;
@@ -352,6 +374,7 @@ fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome,
         officer: &officer,
         applicant_pin: req.applicant_pin.pin(),
         factory_so_pin: factory.as_ref(),
+        progress: Some(progress),
     };
     let lang = match req.lang {
         Lang::Id => kustodi::receipt::Lang::Id,
@@ -368,7 +391,11 @@ fn try_enroll(station: &mut Station<'_>, req: &EnrollRequest) -> Result<Outcome,
 }
 
 /// `kustodi session resume`: officer sign-in, then the session from its next step.
-fn try_resume(station: &mut Station<'_>, req: &ResumeRequest) -> Result<Outcome, EnrolError> {
+fn try_resume(
+    station: &mut Station<'_>,
+    req: &ResumeRequest,
+    progress: &dyn Fn(&'static str),
+) -> Result<Outcome, EnrolError> {
     let (provider, officer) = sign_in(station, req.officer_pin.pin())?;
     let factory = factory_so_pin(station);
     let ctx = Context {
@@ -376,6 +403,7 @@ fn try_resume(station: &mut Station<'_>, req: &ResumeRequest) -> Result<Outcome,
         officer: &officer,
         applicant_pin: req.applicant_pin.pin(),
         factory_so_pin: factory.as_ref(),
+        progress: Some(progress),
     };
     enroll::resume(station, &ctx, &req.session)
 }
@@ -480,7 +508,10 @@ where
             };
             while let Some(batch) = next_batch(&rx) {
                 for effect in batch {
-                    let reply = run_effect(&mut station, effect);
+                    let notify = |r: Reply| {
+                        let _ = replies.send(Msg::Reply(Box::new(r)));
+                    };
+                    let reply = run_effect_with(&mut station, effect, &notify);
                     if replies.send(Msg::Reply(Box::new(reply))).is_err() {
                         return;
                     }

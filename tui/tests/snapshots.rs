@@ -467,6 +467,7 @@ fn issuance_pin_steps() {
         let mut m = issuance(lang, IssuanceStep::Running);
         m.pending = vec![Job::Enroll];
         m.spinner = 3;
+        m.session.as_mut().unwrap().run_step = Some("keygen");
         m
     });
 }

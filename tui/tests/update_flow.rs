@@ -615,6 +615,19 @@ fn a_full_issuance_chooses_a_token_takes_both_pins_masked_and_shows_the_result()
     d.key(KeyCode::Esc);
     assert_eq!(d.model.screen, Screen::Issuance);
     assert!(d.screen().contains("Issuing on the token"));
+    assert!(d.screen().contains("Signing the officer in"));
+    // The worker reports each step as it starts: the gauge and the step names follow.
+    d.reply(Reply::Progress {
+        application_id: "APP-000001".into(),
+        step: "ca",
+    });
+    let screen = d.screen();
+    assert!(screen.contains("6/12"), "{screen}");
+    assert!(
+        screen.contains("✓ Generate the key on the token"),
+        "{screen}"
+    );
+    assert!(screen.contains("○ Sign the receipt"), "{screen}");
 
     d.reply(Reply::Enrolled {
         application_id: "APP-000001".into(),

@@ -239,9 +239,8 @@ pub(super) fn draw(v: &View<'_>, frame: &mut Frame, area: Rect) {
         }
         IssuanceStep::Running => {
             token_line(v, s, w, &mut lines);
-            lines.push(Line::default());
-            para(&mut lines, &v.t("desk-issue-running"), plain, 4);
-            lines.push(Line::default());
+            para(&mut lines, &v.t("desk-issue-running"), plain, 2);
+            run_progress(v, s, w, &mut lines);
             para(&mut lines, &v.t("desk-issue-running-keep"), bold(), 2);
         }
         IssuanceStep::Done(d) => {
@@ -404,6 +403,46 @@ fn progress(v: &View<'_>, s: &IssuanceSession, w: usize) -> Line<'static> {
         return Line::from(spans);
     }
     Line::from(spans)
+}
+
+/// A gauge of the run's steps and their names in two columns: done, under way (spinner),
+/// to come. Before the first report (officer sign-in) no step is under way yet.
+fn run_progress(v: &View<'_>, s: &IssuanceSession, w: usize, lines: &mut Vec<Line<'static>>) {
+    let steps = kustodi::enroll::STEPS;
+    let at = s.run_step.and_then(|r| steps.iter().position(|x| *x == r));
+    let done = at.unwrap_or(0);
+    let bar_w = w.saturating_sub(20).min(50);
+    let filled = bar_w * done / steps.len();
+    let name = match at {
+        Some(i) => v.t(&format!("desk-run-{}", steps[i])),
+        None => v.t("desk-run-sign-in"),
+    };
+    lines.push(Line::from(vec![
+        Span::raw(" "),
+        Span::styled("█".repeat(filled), green()),
+        Span::styled("░".repeat(bar_w - filled), dim()),
+        Span::raw(format!(" {done}/{}", steps.len())),
+    ]));
+    let spinner = super::SPINNER[v.model.spinner % super::SPINNER.len()];
+    lines.push(Line::styled(fit(&format!(" {spinner} {name}"), w), bold()));
+    let half = steps.len().div_ceil(2);
+    let col = w.saturating_sub(2) / 2;
+    let cell = |i: usize| -> Span<'static> {
+        let (mark, style) = match at {
+            Some(a) if i < a => ("✓", green()),
+            Some(a) if i == a => (spinner, bold()),
+            _ => ("○", dim()),
+        };
+        let text = format!(" {mark} {}", v.t(&format!("desk-run-{}", steps[i])));
+        Span::styled(fit(&text, col), style)
+    };
+    for r in 0..half {
+        let mut spans = vec![cell(r)];
+        if r + half < steps.len() {
+            spans.push(cell(r + half));
+        }
+        lines.push(Line::from(spans));
+    }
 }
 
 /// The subscriber agreement, scrolled; its last line must have been on screen before `y`.

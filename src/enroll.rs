@@ -666,15 +666,7 @@ pub fn set_pin_and_escrow_so_pin(
 
 /// The firmware profile (id) a token is recognised as.
 pub fn token_profile_id(info: &TokenInfo) -> Result<String, EnrolError> {
-    let set = profiles::embedded_profiles().map_err(|e| EnrolError::Profiles(format!("{e:?}")))?;
-    let matched = set.match_token(&TokenReport {
-        manufacturer: Some(info.manufacturer.clone()),
-        model: Some(info.model.clone()),
-        label: Some(info.label.clone()),
-        pkcs11_firmware: ck_version(&info.firmware_version),
-        ..Default::default()
-    });
-    Ok(matched.profile.id.clone())
+    Ok(assess_token(info, &[])?.profile_id)
 }
 
 /// The station's view of a token before an issuance: the firmware profile it matches, its

@@ -151,14 +151,7 @@ fn lock_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if l.checking {
         return vec![];
     }
-    if key.code != KeyCode::Enter {
-        if edit_pin(&mut l.pin, &key) {
-            l.error = None;
-        }
-        return vec![];
-    }
-    if l.pin.is_empty() {
-        l.error = Some(Text::new("desk-issue-pin-empty"));
+    if !pin_entered(&mut l.pin, &mut l.error, &key) {
         return vec![];
     }
     l.checking = true;
@@ -166,6 +159,31 @@ fn lock_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let pin = SecretPin::new(l.pin.take());
     model.pending.push(Job::SignIn);
     vec![Effect::SignIn(pin)]
+}
+
+/// One key into a one-entry PIN field: edits it (clearing the last error), and on Enter says
+/// whether a PIN was typed (an empty one is an error). True: the PIN is ready to send.
+fn pin_entered(field: &mut PinField, error: &mut Option<Text>, key: &KeyEvent) -> bool {
+    if key.code != KeyCode::Enter {
+        if edit_pin(field, key) {
+            *error = None;
+        }
+        return false;
+    }
+    if field.is_empty() {
+        *error = Some(Text::new("desk-issue-pin-empty"));
+        return false;
+    }
+    true
+}
+
+/// What the officer token said to a wrong PIN.
+fn officer_pin_wrong(retries_left: Option<u32>, final_try: bool) -> Text {
+    match (retries_left, final_try) {
+        (Some(n), _) => Text::new("desk-issue-officer-pin-wrong-left").arg("count", n),
+        (None, true) => Text::new("desk-issue-officer-pin-wrong-final"),
+        (None, false) => Text::new("desk-issue-officer-pin-wrong"),
+    }
 }
 
 fn on_signed_in(model: &mut Model, result: SignInResult) -> Vec<Effect> {
@@ -197,11 +215,7 @@ fn on_signed_in(model: &mut Model, result: SignInResult) -> Vec<Effect> {
             retries_left,
             final_try,
         } => {
-            l.error = Some(match (retries_left, final_try) {
-                (Some(n), _) => Text::new("desk-issue-officer-pin-wrong-left").arg("count", n),
-                (None, true) => Text::new("desk-issue-officer-pin-wrong-final"),
-                (None, false) => Text::new("desk-issue-officer-pin-wrong"),
-            });
+            l.error = Some(officer_pin_wrong(retries_left, final_try));
         }
         SignInResult::Failed(e) => {
             l.error = Some(crate::text::error_text(&e));
@@ -1170,14 +1184,7 @@ fn officer_pin_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let Some(s) = model.session.as_mut() else {
         return vec![];
     };
-    if key.code != KeyCode::Enter {
-        if edit_pin(&mut s.officer_pin, &key) {
-            s.pin_error = None;
-        }
-        return vec![];
-    }
-    if s.officer_pin.is_empty() {
-        s.pin_error = Some(Text::new("desk-issue-pin-empty"));
+    if !pin_entered(&mut s.officer_pin, &mut s.pin_error, &key) {
         return vec![];
     }
     let Some(applicant_pin) = s.confirmed_pin.clone() else {
@@ -1270,11 +1277,7 @@ fn on_enrolled(model: &mut Model, application_id: &str, result: EnrollResult) ->
             // Only the officer's PIN is asked again; the applicant's confirmed PIN is kept.
             s.officer_pin.clear();
             s.step = IssuanceStep::OfficerPin;
-            s.pin_error = Some(match (retries_left, final_try) {
-                (Some(n), _) => Text::new("desk-issue-officer-pin-wrong-left").arg("count", n),
-                (None, true) => Text::new("desk-issue-officer-pin-wrong-final"),
-                (None, false) => Text::new("desk-issue-officer-pin-wrong"),
-            });
+            s.pin_error = Some(officer_pin_wrong(retries_left, final_try));
             return vec![];
         }
         EnrollResult::PinPolicy(e) => {

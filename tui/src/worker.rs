@@ -122,38 +122,16 @@ pub fn run_effect_with(station: &mut Station<'_>, effect: Effect, notify: &dyn F
             drop(pin);
             Reply::SignedIn(result)
         }
+        // The PINs are dropped (and zeroized) with the request, at the end of each arm.
         Effect::Enroll(req) => {
-            let application_id = req.application_id.clone();
-            let progress = |step| {
-                notify(Reply::Progress {
-                    application_id: application_id.clone(),
-                    step,
-                })
-            };
-            let run = try_enroll(station, &req, &progress);
-            let result = outcome(station, &application_id, run);
-            // The PINs are dropped (and zeroized) here, with the request.
-            drop(req);
-            Reply::Enrolled {
-                application_id,
-                result,
-            }
+            run_reporting(station, &req.application_id, notify, |st, progress| {
+                try_enroll(st, &req, progress)
+            })
         }
         Effect::Resume(req) => {
-            let application_id = req.application_id.clone();
-            let progress = |step| {
-                notify(Reply::Progress {
-                    application_id: application_id.clone(),
-                    step,
-                })
-            };
-            let run = try_resume(station, &req, &progress);
-            let result = outcome(station, &application_id, run);
-            drop(req);
-            Reply::Enrolled {
-                application_id,
-                result,
-            }
+            run_reporting(station, &req.application_id, notify, |st, progress| {
+                try_resume(st, &req, progress)
+            })
         }
         Effect::Abort(req) => {
             let application_id = req.application_id.clone();
@@ -172,6 +150,27 @@ pub fn run_effect_with(station: &mut Station<'_>, effect: Effect, notify: &dyn F
             status,
             result: load_sessions(station, status),
         },
+    }
+}
+
+/// Runs an enrolment or a resume, sending each step it starts to `notify`, and answers with
+/// its outcome.
+fn run_reporting(
+    station: &mut Station<'_>,
+    application_id: &str,
+    notify: &dyn Fn(Reply),
+    run: impl FnOnce(&mut Station<'_>, &dyn Fn(&'static str)) -> Result<Outcome, EnrolError>,
+) -> Reply {
+    let progress = |step| {
+        notify(Reply::Progress {
+            application_id: application_id.to_owned(),
+            step,
+        })
+    };
+    let result = run(station, &progress);
+    Reply::Enrolled {
+        application_id: application_id.to_owned(),
+        result: outcome(station, application_id, result),
     }
 }
 

@@ -33,6 +33,90 @@ fn kustodi(home: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A sandbox station made by the real `kustodi sandbox init`, in a scratch folder.
+struct Sandbox {
+    dir: tempfile::TempDir,
+    home: PathBuf,
+    officer_pin: String,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("station");
+        let init = kustodi(&home, &["--json", "sandbox", "init"]);
+        assert!(init.status.success(), "sandbox init: {init:?}");
+        let sandbox: serde_json::Value = serde_json::from_slice(&init.stdout).unwrap();
+        let officer_pin = sandbox["officer_pin"].as_str().unwrap().to_owned();
+        Sandbox {
+            dir,
+            home,
+            officer_pin,
+        }
+    }
+
+    /// A new stock token (`kustodi sandbox token new`), as its JSON report.
+    fn stock_token(&self) -> serde_json::Value {
+        let token = kustodi(&self.home, &["--json", "sandbox", "token", "new"]);
+        assert!(token.status.success(), "token new: {token:?}");
+        serde_json::from_slice(&token.stdout).unwrap()
+    }
+
+    /// The individual example submitted and approved as APP-000001 from the CLI.
+    fn approved_example(&self) {
+        let example = self.home.join("examples/individual.json");
+        for args in [
+            &["application", "submit", example.to_str().unwrap()][..],
+            &["application", "approve", "APP-000001"][..],
+        ] {
+            let out = kustodi(&self.home, args);
+            assert!(out.status.success(), "{args:?}: {out:?}");
+        }
+    }
+
+    fn exit_file(&self) -> PathBuf {
+        self.dir.path().join("exit-code")
+    }
+
+    /// The desk in a private tmux server at 80×24; its exit code goes to [`Self::exit_file`].
+    fn start_desk(&self, name: &str, extra_args: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("kustodi-e2e-{name}-{}", std::process::id()),
+        };
+        let command = format!(
+            "env -u SOFTHSM2_CONF -u KUSTODI_STATION_PIN -u LANG '{TUI}' --home '{}' --officer {OFFICER}{extra_args}; echo $? > '{}'",
+            self.home.display(),
+            self.exit_file().display()
+        );
+        let started = tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-s",
+            "desk",
+            &command,
+        ]);
+        assert!(started.status.success(), "tmux: {started:?}");
+        tmux
+    }
+
+    /// Waits for the desk to exit; its exit code.
+    fn exit_code(&self) -> String {
+        let exit_file = self.exit_file();
+        let start = Instant::now();
+        while !exit_file.exists() && start.elapsed() < Duration::from_secs(15) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::fs::read_to_string(&exit_file)
+            .expect("the desk exited")
+            .trim()
+            .to_owned()
+    }
+}
+
 /// The desk opens on the officer sign-in (Pasal 21): the officer types their token PIN.
 fn sign_in(tmux: &Tmux, title: &str, pin: &str) {
     tmux.wait_for(title);
@@ -97,35 +181,10 @@ fn an_officer_imports_ticks_submits_and_approves_at_the_desk_in_tmux() {
         eprintln!("SKIPPED: tmux is not installed; the end-to-end desk test needs it");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("station");
-    let init = kustodi(&home, &["--json", "sandbox", "init"]);
-    assert!(init.status.success(), "sandbox init: {init:?}");
-    let sandbox: serde_json::Value = serde_json::from_slice(&init.stdout).unwrap();
-    let officer_pin = sandbox["officer_pin"].as_str().unwrap().to_owned();
+    let sb = Sandbox::new();
+    let (home, officer_pin) = (&sb.home, sb.officer_pin.as_str());
     let example = home.join("examples/individual.json");
-    let exit_file = dir.path().join("exit-code");
-
-    let tmux = Tmux {
-        socket: format!("kustodi-e2e-{}", std::process::id()),
-    };
-    let command = format!(
-        "env -u SOFTHSM2_CONF -u KUSTODI_STATION_PIN -u LANG '{TUI}' --home '{}' --officer {OFFICER}; echo $? > '{}'",
-        home.display(),
-        exit_file.display()
-    );
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-s",
-        "desk",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux: {started:?}");
+    let tmux = sb.start_desk("approve", "");
 
     // Indonesian by default; the officer signs in with their token, a wrong PIN is asked again
     // with the tries left; the ledger of the new sandbox is verified at start.
@@ -134,9 +193,9 @@ fn an_officer_imports_ticks_submits_and_approves_at_the_desk_in_tmux() {
     tmux.literal("999999");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Token petugas menolak PIN");
-    tmux.literal(&officer_pin);
+    tmux.literal(officer_pin);
     let screen = tmux.wait_for(&format!("{}█", "•".repeat(officer_pin.len())));
-    assert!(!screen.contains(&officer_pin), "{screen}");
+    assert!(!screen.contains(officer_pin), "{screen}");
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("Selamat datang");
     assert!(!screen.contains("belum masuk"), "{screen}");
@@ -164,22 +223,17 @@ fn an_officer_imports_ticks_submits_and_approves_at_the_desk_in_tmux() {
     tmux.keys(&["F2"]);
     tmux.wait_for("Approved (1)");
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while !exit_file.exists() && start.elapsed() < Duration::from_secs(15) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let code = std::fs::read_to_string(&exit_file).expect("the desk exited");
-    assert_eq!(code.trim(), "0");
+    assert_eq!(sb.exit_code(), "0");
 
     // What the desk did is really in the station.
-    let list = kustodi(&home, &["--json", "application", "list"]);
+    let list = kustodi(home, &["--json", "application", "list"]);
     assert!(list.status.success(), "{list:?}");
     let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(rows[0]["id"], "APP-000001");
     assert_eq!(rows[0]["status"], "approved");
     assert_eq!(rows[0]["submitted_by"], format!("officer:{OFFICER}"));
     assert_eq!(rows[0]["decided_by"], format!("officer:{OFFICER}"));
-    let verify = kustodi(&home, &["--json", "ledger", "verify"]);
+    let verify = kustodi(home, &["--json", "ledger", "verify"]);
     assert!(verify.status.success(), "{verify:?}");
     let report: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
     assert_eq!(report["ok"], true);
@@ -193,46 +247,13 @@ fn an_officer_issues_a_certificate_on_a_stock_token_at_the_desk_in_tmux() {
         eprintln!("SKIPPED: tmux is not installed; the end-to-end desk test needs it");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("station");
-    let init = kustodi(&home, &["--json", "sandbox", "init"]);
-    assert!(init.status.success(), "sandbox init: {init:?}");
-    let sandbox: serde_json::Value = serde_json::from_slice(&init.stdout).unwrap();
-    let officer_pin = sandbox["officer_pin"].as_str().unwrap().to_owned();
-    let token = kustodi(&home, &["--json", "sandbox", "token", "new"]);
-    assert!(token.status.success(), "token new: {token:?}");
-    let token: serde_json::Value = serde_json::from_slice(&token.stdout).unwrap();
+    let sb = Sandbox::new();
+    let (dir, home, officer_pin) = (&sb.dir, &sb.home, sb.officer_pin.as_str());
+    let token = sb.stock_token();
     let label = token["label"].as_str().unwrap().to_owned();
-    let example = home.join("examples/individual.json");
-    for args in [
-        &["application", "submit", example.to_str().unwrap()][..],
-        &["application", "approve", "APP-000001"][..],
-    ] {
-        let out = kustodi(&home, args);
-        assert!(out.status.success(), "{args:?}: {out:?}");
-    }
-    let exit_file = dir.path().join("exit-code");
-    let tmux = Tmux {
-        socket: format!("kustodi-e2e-issue-{}", std::process::id()),
-    };
-    let command = format!(
-        "env -u SOFTHSM2_CONF -u KUSTODI_STATION_PIN -u LANG '{TUI}' --home '{}' --officer {OFFICER} --lang en; echo $? > '{}'",
-        home.display(),
-        exit_file.display()
-    );
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-s",
-        "desk",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux: {started:?}");
-    sign_in(&tmux, "Officer sign-in", &officer_pin);
+    sb.approved_example();
+    let tmux = sb.start_desk("issue", " --lang en");
+    sign_in(&tmux, "Officer sign-in", officer_pin);
     tmux.wait_for("Approved (1)");
     tmux.keys(&["2"]);
     tmux.wait_for("Siti Rahmawati");
@@ -272,13 +293,13 @@ fn an_officer_issues_a_certificate_on_a_stock_token_at_the_desk_in_tmux() {
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("refused the PIN");
     assert!(screen.contains("Officer PIN"), "{screen}");
-    tmux.literal(&officer_pin);
+    tmux.literal(officer_pin);
     // One bullet per character, never the PIN.
     let screen = tmux.wait_for(&format!("{}█", "•".repeat(officer_pin.len())));
-    assert!(!screen.contains(&officer_pin), "{screen}");
+    assert!(!screen.contains(officer_pin), "{screen}");
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("Hand the token over");
-    for secret in [applicant_pin, officer_pin.as_str()] {
+    for secret in [applicant_pin, officer_pin] {
         assert!(!screen.contains(secret), "a PIN on screen: {screen}");
     }
     let receipt = screen
@@ -294,25 +315,20 @@ fn an_officer_issues_a_certificate_on_a_stock_token_at_the_desk_in_tmux() {
     let page = std::fs::read_to_string(home.join("receipts").join(format!("{receipt}.txt")))
         .expect("the page to print");
     assert!(page.contains(&receipt), "{page}");
-    let verify = kustodi(&home, &["receipt", "verify", written.to_str().unwrap()]);
+    let verify = kustodi(home, &["receipt", "verify", written.to_str().unwrap()]);
     assert!(verify.status.success(), "{verify:?}");
     tmux.keys(&["Escape"]);
     tmux.wait_for("Approved (0)");
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while !exit_file.exists() && start.elapsed() < Duration::from_secs(15) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let code = std::fs::read_to_string(&exit_file).expect("the desk exited");
-    assert_eq!(code.trim(), "0");
+    assert_eq!(sb.exit_code(), "0");
 
     // The station agrees: issued, a receipt that verifies, an intact ledger.
-    let list = kustodi(&home, &["--json", "application", "list"]);
+    let list = kustodi(home, &["--json", "application", "list"]);
     let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(rows[0]["status"], "issued", "{rows}");
     let file = dir.path().join("receipt.p7s");
     let export = kustodi(
-        &home,
+        home,
         &[
             "receipt",
             "export",
@@ -322,9 +338,9 @@ fn an_officer_issues_a_certificate_on_a_stock_token_at_the_desk_in_tmux() {
         ],
     );
     assert!(export.status.success(), "{export:?}");
-    let verify = kustodi(&home, &["receipt", "verify", file.to_str().unwrap()]);
+    let verify = kustodi(home, &["receipt", "verify", file.to_str().unwrap()]);
     assert!(verify.status.success(), "{verify:?}");
-    let ledger = kustodi(&home, &["--json", "ledger", "verify"]);
+    let ledger = kustodi(home, &["--json", "ledger", "verify"]);
     assert!(ledger.status.success(), "{ledger:?}");
     let report: serde_json::Value = serde_json::from_slice(&ledger.stdout).unwrap();
     assert_eq!(report["ok"], true);
@@ -351,30 +367,16 @@ fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
         eprintln!("SKIPPED: tmux is not installed; the end-to-end desk test needs it");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("station");
-    let init = kustodi(&home, &["--json", "sandbox", "init"]);
-    assert!(init.status.success(), "sandbox init: {init:?}");
-    let sandbox: serde_json::Value = serde_json::from_slice(&init.stdout).unwrap();
-    let officer_pin = sandbox["officer_pin"].as_str().unwrap().to_owned();
-    let token = kustodi(&home, &["--json", "sandbox", "token", "new"]);
-    assert!(token.status.success(), "token new: {token:?}");
-    let token: serde_json::Value = serde_json::from_slice(&token.stdout).unwrap();
-    let uri = token["uri"].as_str().unwrap().to_owned();
-    let example = home.join("examples/individual.json");
-    for args in [
-        &["application", "submit", example.to_str().unwrap()][..],
-        &["application", "approve", "APP-000001"][..],
-    ] {
-        let out = kustodi(&home, args);
-        assert!(out.status.success(), "{args:?}: {out:?}");
-    }
+    let sb = Sandbox::new();
+    let (dir, home, officer_pin) = (&sb.dir, &sb.home, sb.officer_pin.as_str());
+    let uri = sb.stock_token()["uri"].as_str().unwrap().to_owned();
+    sb.approved_example();
     // An enrolment that dies right after the key was made on the token (the test-only fault
     // injection of `kustodi enroll`): the session is left running.
     let applicant_pin = "246813";
     let mut child = Command::new(kustodi_bin())
         .arg("--home")
-        .arg(&home)
+        .arg(home)
         .args([
             "--json",
             "enroll",
@@ -406,28 +408,8 @@ fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
         "the enrolment aborted: {crashed:?}"
     );
 
-    let exit_file = dir.path().join("exit-code");
-    let tmux = Tmux {
-        socket: format!("kustodi-e2e-resume-{}", std::process::id()),
-    };
-    let command = format!(
-        "env -u SOFTHSM2_CONF -u KUSTODI_STATION_PIN -u LANG '{TUI}' --home '{}' --officer {OFFICER} --lang en; echo $? > '{}'",
-        home.display(),
-        exit_file.display()
-    );
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-s",
-        "desk",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux: {started:?}");
-    sign_in(&tmux, "Officer sign-in", &officer_pin);
+    let tmux = sb.start_desk("resume", " --lang en");
+    sign_in(&tmux, "Officer sign-in", officer_pin);
     // The Interrupted tab counts and lists the session.
     tmux.wait_for("6·1");
     tmux.keys(&["6"]);
@@ -442,10 +424,10 @@ fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
     tmux.literal(applicant_pin);
     tmux.keys(&["Enter"]);
     tmux.wait_for("Officer PIN");
-    tmux.literal(&officer_pin);
+    tmux.literal(officer_pin);
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("Hand the token over");
-    for secret in [applicant_pin, officer_pin.as_str()] {
+    for secret in [applicant_pin, officer_pin] {
         assert!(!screen.contains(secret), "a PIN on screen: {screen}");
     }
     let receipt = screen
@@ -456,24 +438,19 @@ fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("6 Interrupted (0)");
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while !exit_file.exists() && start.elapsed() < Duration::from_secs(15) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let code = std::fs::read_to_string(&exit_file).expect("the desk exited");
-    assert_eq!(code.trim(), "0");
+    assert_eq!(sb.exit_code(), "0");
 
     // The station agrees: the same session finished, issued, the receipt verifies.
-    let sessions = kustodi(&home, &["--json", "session", "list"]);
+    let sessions = kustodi(home, &["--json", "session", "list"]);
     let sessions: serde_json::Value = serde_json::from_slice(&sessions.stdout).unwrap();
     assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
     assert_eq!(sessions[0]["status"], "done", "{sessions}");
-    let list = kustodi(&home, &["--json", "application", "list"]);
+    let list = kustodi(home, &["--json", "application", "list"]);
     let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(rows[0]["status"], "issued", "{rows}");
     let file = dir.path().join("receipt.p7s");
     let export = kustodi(
-        &home,
+        home,
         &[
             "receipt",
             "export",
@@ -483,9 +460,9 @@ fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
         ],
     );
     assert!(export.status.success(), "{export:?}");
-    let verify = kustodi(&home, &["receipt", "verify", file.to_str().unwrap()]);
+    let verify = kustodi(home, &["receipt", "verify", file.to_str().unwrap()]);
     assert!(verify.status.success(), "{verify:?}");
-    let ledger = kustodi(&home, &["--json", "ledger", "verify"]);
+    let ledger = kustodi(home, &["--json", "ledger", "verify"]);
     assert!(ledger.status.success(), "{ledger:?}");
     let report: serde_json::Value = serde_json::from_slice(&ledger.stdout).unwrap();
     assert_eq!(report["ok"], true);

@@ -357,7 +357,7 @@ fn tokens() -> Vec<TokenChoice> {
             pin_min: 4,
             pin_max: 255,
             pin_charset: "any",
-            verdicts: ["p256", "p384", "rsa2048"].map(allowed).to_vec(),
+            verdicts: ["p256", "p384", "rsa2048"].map(support::allowed).to_vec(),
         },
         TokenChoice {
             uri: "pkcs11:token=stok-0002;serial=1d2c3b4a59687f0e".into(),
@@ -372,8 +372,8 @@ fn tokens() -> Vec<TokenChoice> {
             pin_max: 255,
             pin_charset: "any",
             verdicts: vec![
-                allowed("p256"),
-                allowed("p384"),
+                support::allowed("p256"),
+                support::allowed("p384"),
                 kustodi::enroll::AlgorithmAssessment {
                     algorithm: "rsa2048".into(),
                     verdict: "refused",
@@ -383,15 +383,6 @@ fn tokens() -> Vec<TokenChoice> {
             ],
         },
     ]
-}
-
-fn allowed(algorithm: &str) -> kustodi::enroll::AlgorithmAssessment {
-    kustodi::enroll::AlgorithmAssessment {
-        algorithm: algorithm.into(),
-        verdict: "allowed",
-        advisories: vec![],
-        supported_instead: None,
-    }
 }
 
 /// The Issuance screen of APP-000001 at `step`, the first stock token chosen.
@@ -472,22 +463,24 @@ fn issuance_pin_steps() {
     });
 }
 
+/// APP-000001 issued on the first stock token.
+fn issued() -> Summary {
+    Summary {
+        session: "ENR-000001".into(),
+        application_id: "APP-000001".into(),
+        receipt_id: "RCP-000001".into(),
+        receipt_sha256: "ab".repeat(32),
+        certificate_serial: "5F1E2D3C4B5A69788796A5B4C3D2E1F0".into(),
+        token_serial: "8f3a1c2e0b7d4a91".into(),
+        token_label: "APP-000001 Siti Rahmawati".into(),
+        advisories: vec![],
+    }
+}
+
 #[test]
 fn issuance_results() {
     both("issuance_done", |lang| {
-        let mut m = issuance(
-            lang,
-            IssuanceStep::Done(Summary {
-                session: "ENR-000001".into(),
-                application_id: "APP-000001".into(),
-                receipt_id: "RCP-000001".into(),
-                receipt_sha256: "ab".repeat(32),
-                certificate_serial: "5F1E2D3C4B5A69788796A5B4C3D2E1F0".into(),
-                token_serial: "8f3a1c2e0b7d4a91".into(),
-                token_label: "APP-000001 Siti Rahmawati".into(),
-                advisories: vec![],
-            }),
-        );
+        let mut m = issuance(lang, IssuanceStep::Done(issued()));
         m.notice = Some(Notice::success(
             Text::new("desk-issue-done-notice")
                 .arg("id", "APP-000001")
@@ -496,19 +489,7 @@ fn issuance_results() {
         m
     });
     both("issuance_done_exported", |lang| {
-        let mut m = issuance(
-            lang,
-            IssuanceStep::Done(Summary {
-                session: "ENR-000001".into(),
-                application_id: "APP-000001".into(),
-                receipt_id: "RCP-000001".into(),
-                receipt_sha256: "ab".repeat(32),
-                certificate_serial: "5F1E2D3C4B5A69788796A5B4C3D2E1F0".into(),
-                token_serial: "8f3a1c2e0b7d4a91".into(),
-                token_label: "APP-000001 Siti Rahmawati".into(),
-                advisories: vec![],
-            }),
-        );
+        let mut m = issuance(lang, IssuanceStep::Done(issued()));
         m.session.as_mut().unwrap().exported = Some((
             "/srv/kustodi/receipts/RCP-000001.p7s".into(),
             "/srv/kustodi/receipts/RCP-000001.txt".into(),

@@ -489,13 +489,18 @@ fn without_an_officer_nothing_is_decided_or_submitted() {
 const APPLICANT_PIN: &str = "27182818";
 const OFFICER_PIN: &str = "31415926";
 
-fn allowed(algorithm: &str) -> kustodi::enroll::AlgorithmAssessment {
-    kustodi::enroll::AlgorithmAssessment {
-        algorithm: algorithm.into(),
-        verdict: "allowed",
+/// The run's result for APP-000001 issued on the second stock token in `session`.
+fn issued(session: &str) -> EnrollResult {
+    EnrollResult::Done(kustodi::enroll::Summary {
+        session: session.into(),
+        application_id: "APP-000001".into(),
+        receipt_id: "RCP-000001".into(),
+        receipt_sha256: "00".repeat(32),
+        certificate_serial: "7A3F00C1".into(),
+        token_serial: "0000000000000002".into(),
+        token_label: "APP-000001 Siti Rahmawati".into(),
         advisories: vec![],
-        supported_instead: None,
-    }
+    })
 }
 
 fn stock_tokens() -> Vec<TokenChoice> {
@@ -512,7 +517,7 @@ fn stock_tokens() -> Vec<TokenChoice> {
             pin_min: 4,
             pin_max: 255,
             pin_charset: "any",
-            verdicts: ["p256", "p384", "rsa2048"].map(allowed).to_vec(),
+            verdicts: ["p256", "p384", "rsa2048"].map(support::allowed).to_vec(),
         })
         .collect()
 }
@@ -631,16 +636,7 @@ fn a_full_issuance_chooses_a_token_takes_both_pins_masked_and_shows_the_result()
 
     d.reply(Reply::Enrolled {
         application_id: "APP-000001".into(),
-        result: EnrollResult::Done(kustodi::enroll::Summary {
-            session: "ENR-000001".into(),
-            application_id: "APP-000001".into(),
-            receipt_id: "RCP-000001".into(),
-            receipt_sha256: "00".repeat(32),
-            certificate_serial: "7A3F00C1".into(),
-            token_serial: "0000000000000002".into(),
-            token_label: "APP-000001 Siti Rahmawati".into(),
-            advisories: vec![],
-        }),
+        result: issued("ENR-000001"),
     });
     assert!(matches!(d.step(), IssuanceStep::Done(_)));
     assert!(d.model.session.as_ref().unwrap().confirmed_pin.is_none());
@@ -1053,16 +1049,7 @@ fn resume_of_an_interrupted_session_asks_the_set_pin_once_and_continues_it() {
     d.assert_no_pin();
     d.reply(Reply::Enrolled {
         application_id: "APP-000001".into(),
-        result: EnrollResult::Done(kustodi::enroll::Summary {
-            session: session.clone(),
-            application_id: "APP-000001".into(),
-            receipt_id: "RCP-000001".into(),
-            receipt_sha256: "00".repeat(32),
-            certificate_serial: "7A3F00C1".into(),
-            token_serial: "0000000000000002".into(),
-            token_label: "APP-000001 Siti Rahmawati".into(),
-            advisories: vec![],
-        }),
+        result: issued(&session),
     });
     assert!(matches!(d.step(), IssuanceStep::Done(_)));
     assert!(d.screen_flowed().contains("RCP-000001"));

@@ -122,3 +122,13 @@ pub fn model(lang: Lang) -> Model {
         NOW,
     )
 }
+
+/// The verdict of a token with no advisory for `algorithm`.
+pub fn allowed(algorithm: &str) -> kustodi::enroll::AlgorithmAssessment {
+    kustodi::enroll::AlgorithmAssessment {
+        algorithm: algorithm.into(),
+        verdict: "allowed",
+        advisories: vec![],
+        supported_instead: None,
+    }
+}

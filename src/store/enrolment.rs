@@ -208,6 +208,15 @@ impl SqliteStore {
         list_sessions(self.read_connection(), status)
     }
 
+    /// How many sessions are in `status` (the desk's Parked and Interrupted tab counts).
+    pub fn count_enrol_sessions(&self, status: &str) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .read_connection()
+            .prepare_cached("SELECT COUNT(*) FROM enrol_sessions WHERE status = ?1")?
+            .query_row([status], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
     pub fn holder_certificate(&self, serial: &str) -> Result<CertificateRow, StoreError> {
         let row = self
             .read_connection()

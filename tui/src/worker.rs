@@ -466,8 +466,10 @@ fn load_queue(station: &Station<'_>, req: QueueRequest) -> Reply {
         let rows = station.application_summaries(&query)?;
         let mut counts = station.application_counts()?;
         for (key, status) in [(PARKED_COUNT, "parked"), (INTERRUPTED_COUNT, "running")] {
-            let n = station.store().enrol_sessions(Some(status))?.len();
-            counts.push((key.to_owned(), n as u64));
+            counts.push((
+                key.to_owned(),
+                station.store().count_enrol_sessions(status)?,
+            ));
         }
         Ok(QueuePage {
             request: req.request,

@@ -810,6 +810,9 @@ pub fn enroll(
 ) -> Result<Outcome, EnrolError> {
     let (_, key_alg) = parse_algorithm(algorithm)?;
     let row = station.store().get_application(application_id)?;
+    // The application (form, hence subject and DNS names, and its approval) must be what the
+    // ledger recorded (issue 16), before anything is decided on it.
+    station.store().check_record("applications", &row.id)?;
     if row.status != ApplicationStatus::Approved.as_str() {
         return Err(EnrolError::NotApproved {
             id: row.id,
@@ -886,6 +889,8 @@ pub fn renew(
 ) -> Result<Outcome, EnrolError> {
     let (_, key_alg) = parse_algorithm(algorithm)?;
     let old = station.store().holder_certificate(certificate_serial)?;
+    // The certificate and its application must be what the ledger recorded (issue 16).
+    station.store().check_record("certificates", &old.serial)?;
     let status = station
         .store()
         .certificate_status(&old.serial)?
@@ -897,6 +902,7 @@ pub fn renew(
         });
     }
     let app = station.store().get_application(&old.application_id)?;
+    station.store().check_record("applications", &app.id)?;
     if app.status != ApplicationStatus::Issued.as_str() {
         return Err(EnrolError::NotApproved {
             id: app.id,

@@ -187,6 +187,12 @@ fn store_error(e: StoreError) -> UserError {
                 .hint("hint-upgrade")
         }
         StoreError::Ledger(v) => verify_error(v),
+        StoreError::Record(m) => {
+            let mut err = UserError::refused("ledger.record_mismatch", m.message_id())
+                .hint("hint-record-mismatch");
+            err.args = m.message_args();
+            err
+        }
         StoreError::Sign(s) => sign_error(s),
         other => UserError::failed("store.failed", "err-store")
             .arg("reason", other)

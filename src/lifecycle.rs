@@ -1167,6 +1167,9 @@ pub fn unblock(
         });
     }
     enroll::check_new_pin(&t.profile_id, new_pin)?;
+    // The token and the escrow reference must be the ones the ledger recorded for this serial
+    // (issue 16): a swapped archive name would unblock with someone else's SO PIN.
+    station.store().check_token_records(&t.serial)?;
     let escrow = station
         .store()
         .escrowed_secrets_of(&t.serial)?

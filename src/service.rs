@@ -499,6 +499,19 @@ impl<'a> Station<'a> {
         Ok(self.store.verify_ledger(None)?)
     }
 
+    /// The ledger's chain and checkpoints, then every record table against it (issue 16); the
+    /// record step's report comes second.
+    pub fn verify_ledger_and_records(
+        &self,
+    ) -> Result<(VerifyReport, crate::store::RecordsReport), ServiceError> {
+        Ok(self.store.verify_ledger_and_records(None)?)
+    }
+
+    /// The record step alone (after a verification against an exported checkpoint).
+    pub fn verify_records(&self) -> Result<crate::store::RecordsReport, ServiceError> {
+        Ok(self.store.verify_ledger_and_records(None)?.1)
+    }
+
     pub fn verify_against(&self, file: &Path) -> Result<VerifyReport, ServiceError> {
         let text = read_limited(file, 64 * 1024)?;
         let text = String::from_utf8_lossy(&text);

@@ -480,15 +480,21 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
     let station = open_station(cli)?;
     match cmd {
         LedgerCmd::Verify { against } => {
+            // Step 1: the chain and checkpoints; step 2: every record table against the
+            // ledger (issue 16), reported on its own line.
             let result = match against {
-                None => station.verify_ledger(),
-                Some(file) => station.verify_against(file),
+                None => station.verify_ledger_and_records(),
+                Some(file) => station
+                    .verify_against(file)
+                    .and_then(|r| Ok((r, station.verify_records()?))),
             };
             match result {
-                Ok(report) => {
+                Ok((report, records)) => {
                     let head = hex::encode(report.head);
                     out.json(&json!({"ok": true, "events": report.events,
-                        "checkpoints": report.checkpoints, "head": head}));
+                        "checkpoints": report.checkpoints, "head": head,
+                        "records": {"records": records.records, "tables": records.tables,
+                                    "bindings": records.bindings}}));
                     let (events, checkpoints) =
                         (report.events.to_string(), report.checkpoints.to_string());
                     let id = if against.is_some() {
@@ -502,6 +508,14 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
                             ("events", &events),
                             ("checkpoints", &checkpoints),
                             ("head", &head),
+                        ],
+                    );
+                    out.say(
+                        "ledger-verify-records-ok",
+                        &[
+                            ("records", &records.records.to_string()),
+                            ("tables", &records.tables.to_string()),
+                            ("bindings", &records.bindings.to_string()),
                         ],
                     );
                     Ok(Exit::Ok)

@@ -305,6 +305,8 @@ pub fn bench_ledger(cli: &Cli, out: &Out, events: u64, batch: u64) -> Result<Exi
         "events": figures.events, "batch": figures.batch, "db_bytes": figures.db_bytes,
         "append_s": figures.append.as_secs_f64(), "verify_s": figures.verify.as_secs_f64(),
         "verify_one_thread_s": figures.verify_one_thread.as_secs_f64(),
+        "verify_with_records_s": figures.verify_with_records.as_secs_f64(),
+        "records": figures.records, "records_over_chain": figures.records_over_chain(),
         "sqlite_scan_s": figures.sqlite_scan.as_secs_f64(),
         "bytes_hashed": figures.bytes_hashed, "baseline_s": figures.baseline.as_secs_f64(),
         "append_events_per_s": figures.append_events_per_sec(),

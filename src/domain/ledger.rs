@@ -386,6 +386,14 @@ pub fn decode_event(body: &[u8]) -> Result<Event, EventError> {
     Ok(event)
 }
 
+/// The `kind` bytes of an event body, read from its frame without decoding the rest (`None`
+/// if the frame is too short). Used to pick out record bindings during verification.
+pub fn body_kind(body: &[u8]) -> Option<&[u8]> {
+    let at = EVENT_TAG.len() + 16;
+    let len = u32::from_be_bytes(body.get(at..at + 4)?.try_into().ok()?) as usize;
+    body.get(at + 4..at + 4 + len)
+}
+
 /// `SHA-256(CHAIN_TAG || prev || body)`.
 pub fn chain_hash(prev: &Hash, body: &[u8]) -> Hash {
     let mut h = Sha256::new();

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod pin_strength;
 pub mod problem;
 pub mod profile;
+pub mod record;
 pub mod report;
 pub mod revocation;
 pub mod roca;

@@ -124,6 +124,13 @@ impl CaRecords for UnitOfWork<'_> {
     }
 
     fn revocations(&self, ca: &str) -> Result<Vec<RevokedRecord>, StoreError> {
+        // A CRL lists what the ledger says was revoked (issue 16): an edited, added or deleted
+        // revocation of this CA is refused before anything is signed.
+        super::records::check_records_with_prefix(
+            self.connection(),
+            "ca_revocations",
+            &format!("{ca}/"),
+        )?;
         let mut stmt = self.connection().prepare_cached(
             "SELECT serial_hex, reason, revoked_at FROM ca_revocations WHERE ca = ?1 \
              ORDER BY revoked_at, serial_hex",

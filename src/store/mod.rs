@@ -7,9 +7,11 @@
 pub mod ca;
 pub mod enrolment;
 pub mod lifecycle;
+pub mod records;
 pub mod reports;
 pub mod sqlite;
 
+pub use records::RecordsReport;
 pub use sqlite::{SqliteStore, UnitOfWork};
 
 use time::OffsetDateTime;
@@ -42,6 +44,10 @@ pub enum StoreError {
     UnregisteredKey { key_id: String },
     #[error("the ledger failed verification: {0}")]
     Ledger(#[from] VerifyError),
+    /// A record row is not what the ledger says (issue 16): edited, added or deleted outside
+    /// the station.
+    #[error("{0}")]
+    Record(#[from] crate::domain::record::RecordMismatch),
     #[error("a verification thread failed")]
     VerifierPanicked,
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::records::RecordsReport;
 use super::{
     ApplicationFilter, ApplicationQuery, ApplicationRow, ApplicationSummary, DocumentRow,
     NewApplication, NewDocument, StationKeyRow, StoreError,
@@ -17,6 +18,7 @@ use crate::domain::ledger::{
     self, ChainVerifier, Checkpoint, CheckpointFile, Event, GENESIS, Hash, TrustedKey, VerifyError,
     VerifyReport, kinds,
 };
+use crate::domain::record;
 use crate::ports::{CheckpointSigner, Clock};
 
 /// Versioned migrations, applied in order; `PRAGMA user_version` records the last applied.
@@ -27,10 +29,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "004_reports", include_str!("schema/004_reports.sql")),
     (5, "005_lifecycle", include_str!("schema/005_lifecycle.sql")),
     (6, "006_search", include_str!("schema/006_search.sql")),
+    (
+        8,
+        "008_record_binding",
+        include_str!("schema/008_record_binding.sql"),
+    ),
 ];
 
 /// The schema version this code writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// Events whose body carries record bindings: `(seq, body)`.
+type BindingBodies = Vec<(u64, Vec<u8>)>;
 
 /// Below this many events the ledger is verified on one thread.
 const PARALLEL_VERIFY_MIN_EVENTS: u64 = 50_000;
@@ -114,6 +124,7 @@ impl SqliteStore {
         // The ledger is the audit record: a committed unit of work must survive power loss.
         conn.pragma_update(None, "synchronous", "FULL")?;
         migrate(&mut conn)?;
+        super::records::install_triggers(&conn)?;
         Ok(Self {
             conn,
             path,
@@ -177,6 +188,7 @@ impl SqliteStore {
             clock,
             head_seq,
             head,
+            prev_head: head,
             appended: 0,
             buf: Vec::with_capacity(512),
         };
@@ -398,6 +410,42 @@ impl SqliteStore {
         self.verify_with_keys(&keys)
     }
 
+    /// Verifies the chain and checkpoints like [`SqliteStore::verify_ledger`], then every
+    /// bound record table against the ledger's `ledger.records_bound` events (issue 16): the
+    /// first record that differs is [`StoreError::Record`] (table, key, what differs).
+    pub fn verify_ledger_and_records(
+        &self,
+        expected_key: Option<&[u8]>,
+    ) -> Result<(VerifyReport, RecordsReport), StoreError> {
+        let keys = match expected_key {
+            Some(spki) => vec![TrustedKey::from_spki_der(spki)?],
+            None => self.trusted_station_keys()?,
+        };
+        let (report, bindings) = self.verify_split(&keys, PARALLEL_VERIFY_MIN_EVENTS, true)?;
+        let records = self.verify_records_after(&bindings)?;
+        Ok((report, records))
+    }
+
+    /// The record step alone, given the events carrying bindings the chain step read.
+    fn verify_records_after(&self, bodies: &BindingBodies) -> Result<RecordsReport, StoreError> {
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        let result = super::records::verify_records(&self.conn, bodies);
+        self.conn.execute_batch("COMMIT")?;
+        result
+    }
+
+    /// Re-checks one record against the ledger (see [`UnitOfWork::check_record`]).
+    pub fn check_record(&self, table: &str, key: &str) -> Result<(), StoreError> {
+        super::records::check_record(&self.conn, table, key)
+    }
+
+    /// Re-checks a token's row and every escrowed secret recorded for it (issue 16: unblock
+    /// uses the escrow reference the ledger recorded for that serial, never a swapped one).
+    pub fn check_token_records(&self, serial: &str) -> Result<(), StoreError> {
+        super::records::check_record(&self.conn, "tokens", serial)?;
+        super::records::check_rows_where(&self.conn, "escrowed_secrets", "token_serial", serial)
+    }
+
     /// Like [`SqliteStore::verify_ledger`], on the calling thread only (benchmark comparison).
     pub fn verify_ledger_one_thread(
         &self,
@@ -407,7 +455,7 @@ impl SqliteStore {
             Some(spki) => vec![TrustedKey::from_spki_der(spki)?],
             None => self.trusted_station_keys()?,
         };
-        verify_segment(&self.path, None, None, &keys)
+        Ok(verify_segment(&self.path, None, None, &keys, false)?.0)
     }
 
     fn trusted_station_keys(&self) -> Result<Vec<TrustedKey>, StoreError> {
@@ -419,17 +467,21 @@ impl SqliteStore {
     }
 
     fn verify_with_keys(&self, keys: &[TrustedKey]) -> Result<VerifyReport, StoreError> {
-        self.verify_split(keys, PARALLEL_VERIFY_MIN_EVENTS)
+        Ok(self
+            .verify_split(keys, PARALLEL_VERIFY_MIN_EVENTS, false)?
+            .0)
     }
 
+    /// With `bindings`, also returns the events whose body carries record bindings.
     fn verify_split(
         &self,
         keys: &[TrustedKey],
         min_parallel: u64,
-    ) -> Result<VerifyReport, StoreError> {
+        bindings: bool,
+    ) -> Result<(VerifyReport, BindingBodies), StoreError> {
         let last = ledger_head(&self.conn)?.0;
         if last < min_parallel.max(2) {
-            return verify_segment(&self.path, None, None, keys);
+            return verify_segment(&self.path, None, None, keys, bindings);
         }
         // Split at the last stored row at or below the middle; segment B starts from its hash.
         let (b_seq, b_hash): (i64, Vec<u8>) = self.conn.query_row(
@@ -442,17 +494,21 @@ impl SqliteStore {
         let b_hash: Hash = b_hash.try_into().unwrap_or(GENESIS);
         let path = &self.path;
         let (a, b) = std::thread::scope(|s| {
-            let a = s.spawn(move || verify_segment(path, None, Some(b_seq), keys));
-            let b = verify_segment(path, Some((b_seq, b_hash)), None, keys);
+            let a = s.spawn(move || verify_segment(path, None, Some(b_seq), keys, bindings));
+            let b = verify_segment(path, Some((b_seq, b_hash)), None, keys, bindings);
             (a.join(), b)
         });
-        let a = a.map_err(|_| StoreError::VerifierPanicked)??;
-        let b = b?;
-        Ok(VerifyReport {
-            events: a.events + b.events,
-            checkpoints: a.checkpoints + b.checkpoints,
-            head: if b.events > 0 { b.head } else { a.head },
-        })
+        let (a, mut seqs) = a.map_err(|_| StoreError::VerifierPanicked)??;
+        let (b, seqs_b) = b?;
+        seqs.extend(seqs_b);
+        Ok((
+            VerifyReport {
+                events: a.events + b.events,
+                checkpoints: a.checkpoints + b.checkpoints,
+                head: if b.events > 0 { b.head } else { a.head },
+            },
+            seqs,
+        ))
     }
 
     /// Verifies the ledger against a checkpoint exported earlier: the file must be genuine, only
@@ -591,7 +647,8 @@ fn verify_segment(
     after: Option<(u64, Hash)>,
     upto: Option<u64>,
     keys: &[TrustedKey],
-) -> Result<VerifyReport, StoreError> {
+    bindings: bool,
+) -> Result<(VerifyReport, BindingBodies), StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -610,6 +667,8 @@ fn verify_segment(
     )?;
     let mut verifier =
         ChainVerifier::resume(after_seq, prev, last_checkpoint as u64, &checkpoints, keys);
+    let mut binding_bodies = Vec::new();
+    let marker = bindings.then(|| memchr::memmem::Finder::new(record::BINDING_MARKER));
     {
         let mut stmt = conn.prepare(
             "SELECT seq, body, hash FROM ledger_events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
@@ -620,6 +679,11 @@ fn verify_segment(
             let body = row.get_ref(1)?.as_blob().unwrap_or_default();
             let hash = row.get_ref(2)?.as_blob().unwrap_or_default();
             verifier.push(seq as u64, body, hash)?;
+            if let Some(marker) = &marker
+                && marker.find(body).is_some()
+            {
+                binding_bodies.push((seq as u64, body.to_vec()));
+            }
         }
     }
     conn.execute_batch("COMMIT")?;
@@ -627,7 +691,7 @@ fn verify_segment(
         Some(_) => verifier.finish_segment(),
         None => verifier.finish()?,
     };
-    Ok(report)
+    Ok((report, binding_bodies))
 }
 
 fn application_from_row(r: &Row<'_>) -> rusqlite::Result<[Option<String>; 11]> {
@@ -780,6 +844,9 @@ pub struct UnitOfWork<'s> {
     clock: &'s dyn Clock,
     head_seq: u64,
     head: Hash,
+    /// The head before the last event this unit appended (to re-hash it when bindings are
+    /// added to it).
+    prev_head: Hash,
     appended: u64,
     buf: Vec<u8>,
 }
@@ -838,6 +905,7 @@ impl UnitOfWork<'_> {
                 ledger::unix_millis(event.time)
             ])?;
         self.head_seq = event.seq;
+        self.prev_head = self.head;
         self.head = hash;
         self.appended += 1;
         Ok(event.seq)
@@ -962,8 +1030,71 @@ impl UnitOfWork<'_> {
         Ok(true)
     }
 
+    /// Binds the rows this unit of work touched (issue 16): their states go into the
+    /// `bound_records` member of the unit's last event (re-encoded and re-hashed; it is not
+    /// sealed yet), or into `ledger.records_bound` events when the unit appended none or the
+    /// rows do not fit.
+    fn bind_records(&mut self) -> Result<usize, StoreError> {
+        let entries = super::records::touched_bindings(&self.tx)?;
+        let mut chunks = entries.chunks(record::BINDINGS_PER_EVENT).peekable();
+        if self.appended > 0
+            && let Some(first) = chunks.peek()
+            && self.add_bindings_to_last_event(first)?
+        {
+            chunks.next();
+        }
+        for chunk in chunks {
+            let seq = self.append_event(
+                record::BINDING_KIND,
+                record::BINDING_SUBJECT,
+                STATION_ACTOR,
+                json!({ record::BINDING_MEMBER: record::binding_data(chunk) }),
+            )?;
+            super::records::index_bindings(&self.tx, chunk, seq)?;
+        }
+        Ok(entries.len())
+    }
+
+    /// Adds `entries` to the last appended event's data; `false` if that event already has
+    /// the member or would grow past the size limit.
+    fn add_bindings_to_last_event(
+        &mut self,
+        entries: &[record::Binding],
+    ) -> Result<bool, StoreError> {
+        let mut event = ledger::decode_event(&self.buf)?;
+        let Some(data) = event.data.as_object_mut() else {
+            return Ok(false);
+        };
+        if data.contains_key(record::BINDING_MEMBER) {
+            return Ok(false);
+        }
+        data.insert(
+            record::BINDING_MEMBER.to_owned(),
+            record::binding_data(entries),
+        );
+        let mut body = Vec::with_capacity(self.buf.len() + entries.len() * 200);
+        if ledger::encode_event_into(&event, &mut body).is_err() {
+            return Ok(false);
+        }
+        let hash = ledger::chain_hash(&self.prev_head, &body);
+        self.tx
+            .prepare_cached("UPDATE ledger_events SET body = ?2, hash = ?3 WHERE seq = ?1")?
+            .execute(params![sql_int(event.seq)?, &body, &hash[..]])?;
+        self.buf = body;
+        self.head = hash;
+        super::records::index_bindings(&self.tx, entries, event.seq)?;
+        Ok(true)
+    }
+
+    /// Re-checks one record against the ledger before acting on it (issue 16): refused with
+    /// [`StoreError::Record`] if the row is not what its latest binding event says.
+    pub fn check_record(&self, table: &str, key: &str) -> Result<(), StoreError> {
+        super::records::check_record(&self.tx, table, key)
+    }
+
     /// Signs and stores a checkpoint over the new head, if events were appended.
     fn seal(&mut self) -> Result<(), StoreError> {
+        self.bind_records()?;
         if self.appended == 0 {
             return Ok(());
         }
@@ -1070,8 +1201,8 @@ mod tests {
 
         fn verify_parallel(&self) -> Result<VerifyReport, VerifyError> {
             let keys = self.store.trusted_station_keys().unwrap();
-            match self.store.verify_split(&keys, 1) {
-                Ok(r) => Ok(r),
+            match self.store.verify_split(&keys, 1, false) {
+                Ok((r, _)) => Ok(r),
                 Err(StoreError::Ledger(e)) => Err(e),
                 Err(e) => panic!("store error: {e}"),
             }

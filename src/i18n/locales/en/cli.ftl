@@ -105,3 +105,12 @@ hint-transition = See the application's status with `kustodi application show`.
 hint-too-large = Use a smaller file (scan the document at a lower resolution).
 hint-show = See the application's documents with `kustodi application show`.
 hint-token = Check the token and the PKCS#11 module, then try again.
+
+# Records bound to the ledger (issue 16)
+ledger-verify-records-ok = Records match the ledger: { $records } records in { $tables } tables, { $bindings } binding events.
+err-record-edited = Record { $table } { $key } does NOT match the ledger: it was changed after event { $seq } recorded it (columns: { $columns }).
+err-record-unrecorded = Record { $table } { $key } does NOT match the ledger: no ledger event records it (added or changed outside the station).
+err-record-deleted = Record { $table } { $key } does NOT match the ledger: it was deleted, but event { $seq } records it.
+err-record-index = Record { $table } { $key } does NOT match the ledger: the station's binding index names event { $seq }, not the latest event that records it.
+err-record-binding-event = Ledger DAMAGED: the record bindings in event { $key } cannot be read.
+hint-record-mismatch = Nothing was done with this record. Run `kustodi ledger verify` and call the auditor; do not use this station for issuance until the auditor has restored the database from a backup that passes verification.

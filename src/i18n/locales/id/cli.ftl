@@ -105,3 +105,12 @@ hint-transition = Lihat status permohonan dengan `kustodi application show`.
 hint-too-large = Gunakan berkas yang lebih kecil (pindai dokumen dengan resolusi lebih rendah).
 hint-show = Lihat dokumen permohonan dengan `kustodi application show`.
 hint-token = Periksa token dan modul PKCS#11, lalu ulangi.
+
+# Catatan yang terikat pada buku besar (isu 16)
+ledger-verify-records-ok = Catatan sesuai dengan buku besar: { $records } catatan dalam { $tables } tabel, { $bindings } peristiwa pengikatan.
+err-record-edited = Catatan { $table } { $key } TIDAK sesuai dengan buku besar: catatan diubah setelah peristiwa { $seq } mencatatnya (kolom: { $columns }).
+err-record-unrecorded = Catatan { $table } { $key } TIDAK sesuai dengan buku besar: tidak ada peristiwa buku besar yang mencatatnya (ditambahkan atau diubah di luar stasiun).
+err-record-deleted = Catatan { $table } { $key } TIDAK sesuai dengan buku besar: catatan dihapus, padahal peristiwa { $seq } mencatatnya.
+err-record-index = Catatan { $table } { $key } TIDAK sesuai dengan buku besar: indeks pengikatan stasiun menunjuk peristiwa { $seq }, bukan peristiwa terakhir yang mencatatnya.
+err-record-binding-event = Buku besar RUSAK: pengikatan catatan dalam peristiwa { $key } tidak dapat dibaca.
+hint-record-mismatch = Tidak ada tindakan yang dilakukan atas catatan ini. Jalankan `kustodi ledger verify` dan hubungi auditor; jangan gunakan stasiun ini untuk penerbitan sampai auditor memulihkan basis data dari cadangan yang lolos verifikasi.

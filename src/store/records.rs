@@ -96,20 +96,28 @@ fn key_expr(b: &Bound, row: &str) -> String {
 
 /// Installs the TEMP table and triggers on this connection (idempotent).
 pub(crate) fn install_triggers(conn: &Connection) -> Result<(), StoreError> {
+    // No unique constraint: the outer statement's conflict policy (`INSERT OR REPLACE`, an
+    // upsert) would override a trigger's `OR IGNORE`; the triggers skip duplicates instead.
     let mut sql = String::from(
-        "CREATE TEMP TABLE IF NOT EXISTS record_touched (tbl TEXT NOT NULL, key TEXT NOT NULL, \
-         PRIMARY KEY (tbl, key));\n",
+        "CREATE TEMP TABLE IF NOT EXISTS record_touched (tbl TEXT NOT NULL, key TEXT NOT NULL);\n\
+         CREATE INDEX IF NOT EXISTS temp.record_touched_key ON record_touched (tbl, key);\n",
     );
+    let note = |t: &str, key: &str| {
+        format!(
+            "INSERT INTO record_touched SELECT '{t}', {key} WHERE NOT EXISTS \
+             (SELECT 1 FROM record_touched WHERE tbl = '{t}' AND key = {key});"
+        )
+    };
     for b in BOUND {
-        let (t, new, old) = (b.table, key_expr(b, "new"), key_expr(b, "old"));
+        let t = b.table;
+        let (new, old) = (note(t, &key_expr(b, "new")), note(t, &key_expr(b, "old")));
         sql.push_str(&format!(
-            "CREATE TEMP TRIGGER IF NOT EXISTS record_bind_{t}_i AFTER INSERT ON main.{t} BEGIN \
-               INSERT OR IGNORE INTO record_touched VALUES ('{t}', {new}); END;\n\
-             CREATE TEMP TRIGGER IF NOT EXISTS record_bind_{t}_u AFTER UPDATE ON main.{t} BEGIN \
-               INSERT OR IGNORE INTO record_touched VALUES ('{t}', {old}); \
-               INSERT OR IGNORE INTO record_touched VALUES ('{t}', {new}); END;\n\
-             CREATE TEMP TRIGGER IF NOT EXISTS record_bind_{t}_d AFTER DELETE ON main.{t} BEGIN \
-               INSERT OR IGNORE INTO record_touched VALUES ('{t}', {old}); END;\n"
+            "CREATE TEMP TRIGGER IF NOT EXISTS record_bind_{t}_i AFTER INSERT ON main.{t} \
+               BEGIN {new} END;\n\
+             CREATE TEMP TRIGGER IF NOT EXISTS record_bind_{t}_u AFTER UPDATE ON main.{t} \
+               BEGIN {old} {new} END;\n\
+             CREATE TEMP TRIGGER IF NOT EXISTS record_bind_{t}_d AFTER DELETE ON main.{t} \
+               BEGIN {old} END;\n"
         ));
     }
     conn.execute_batch(&sql)?;

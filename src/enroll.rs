@@ -8,11 +8,13 @@
 //! the session did on the token (half-made key deleted) and in the inventory, and tells the
 //! ledger. PINs are never stored: resume and abort ask for them again.
 //!
-//! **Test-only fault injection**: when the environment variable [`CRASH_ENV`]
-//! (`KUSTODI_TEST_CRASH_AFTER`) names a step, the process calls `std::process::abort()` right
+//! **Test-only fault injection**, compiled only with the cargo feature `test-hooks` (which
+//! `scripts/test` enables and no release build does): when the environment variable
+//! `KUSTODI_TEST_CRASH_AFTER` names a step, the process calls `std::process::abort()` right
 //! after that step's after-record is committed. A real crash at an exact step boundary cannot be
 //! produced on demand; this is how `tests/enroll_crash.rs` proves that every boundary can be
-//! resumed or rolled back. It has no effect unless the variable is set.
+//! resumed or rolled back. Without the feature the hook and the variable's name are not in the
+//! binary at all, and the variable is ignored.
 
 use std::path::{Path, PathBuf};
 
@@ -54,7 +56,7 @@ use crate::token::uri::{ObjectType, Pkcs11Uri};
 use crate::token::{TokenSignature, TokenSigner, profiles};
 
 /// The steps of an enrolment, in order. These names appear in the journal, in
-/// `kustodi session list` and in [`CRASH_ENV`].
+/// `kustodi session list` and in the test-only crash hook.
 pub const STEPS: &[&str] = &[
     "recognise",
     "initialise",
@@ -70,7 +72,9 @@ pub const STEPS: &[&str] = &[
     "finish",
 ];
 
-/// Test-only fault injection: abort the process right after this step's after-record.
+/// Test-only fault injection: abort the process right after this step's after-record (only
+/// with the cargo feature `test-hooks`).
+#[cfg(feature = "test-hooks")]
 pub const CRASH_ENV: &str = "KUSTODI_TEST_CRASH_AFTER";
 /// Environment variable giving the embedded CA token PIN (takes precedence over the file).
 pub const CA_PIN_ENV: &str = "KUSTODI_CA_PIN";
@@ -628,12 +632,17 @@ struct Run<'r, 's, 'a> {
     token: Option<Pkcs11Session>,
 }
 
+#[cfg(feature = "test-hooks")]
 fn crash_point(step: &str) {
     if std::env::var(CRASH_ENV).is_ok_and(|s| s == step) {
         // Test-only fault injection (see the module docs).
         std::process::abort();
     }
 }
+
+/// Without the `test-hooks` feature there is no crash hook: nothing is read, nothing happens.
+#[cfg(not(feature = "test-hooks"))]
+fn crash_point(_step: &str) {}
 
 /// The custodians' archive of the station (where SO PINs are escrowed).
 pub fn custodian_archive(station: &Station<'_>) -> Result<Archive, EnrolError> {

@@ -1,6 +1,12 @@
 //! Crash safety of `kustodi enroll`: the process is killed right after each step's journal
 //! after-record (test-only fault injection `KUSTODI_TEST_CRASH_AFTER`, see `src/enroll.rs`),
 //! then the session is resumed or aborted, and token, store and ledger must agree.
+//!
+//! The hook exists only in a binary built with the cargo feature `test-hooks` (`scripts/test`
+//! runs `cargo test --workspace --features kustodi/test-hooks`). Built without it (as every
+//! release is), the crash tests are ignored and
+//! `regression_issue16_a_binary_without_test_hooks_ignores_the_crash_variable` runs instead:
+//! `scripts/test` runs this file once that way too (`cargo test -p kustodi --test enroll_crash`).
 
 mod enroll_common;
 
@@ -20,6 +26,54 @@ const STEPS: &[&str] = &[
     "supersede",
     "finish",
 ];
+
+/// The name of the crash variable, as it would appear in a binary that reads it.
+const CRASH_VAR: &[u8] = b"KUSTODI_TEST_CRASH_AFTER";
+
+/// Whether the `kustodi` binary under test contains the crash hook (the variable's name).
+fn binary_has_crash_hook() -> bool {
+    let bytes = std::fs::read(BIN).expect("the kustodi binary under test");
+    bytes.windows(CRASH_VAR.len()).any(|w| w == CRASH_VAR)
+}
+
+/// With `test-hooks`, the binary under test must really carry the hook (else the crash tests
+/// below would test nothing).
+#[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "needs the crash hook: cargo test --features test-hooks"
+)]
+fn regression_issue16_a_binary_with_test_hooks_carries_the_crash_hook() {
+    assert!(
+        binary_has_crash_hook(),
+        "{BIN} was built without the crash hook"
+    );
+}
+
+/// Built without `test-hooks` (as a release is), the binary does not even contain the
+/// variable's name, and an enrolment with the variable set runs to the end.
+#[test]
+#[cfg_attr(
+    feature = "test-hooks",
+    ignore = "checks a binary built without test-hooks: cargo test -p kustodi --test enroll_crash"
+)]
+fn regression_issue16_a_binary_without_test_hooks_ignores_the_crash_variable() {
+    assert!(
+        !binary_has_crash_hook(),
+        "{BIN} names KUSTODI_TEST_CRASH_AFTER although built without test-hooks"
+    );
+    let sb = Sandbox::new();
+    let app = sb.approved("individual.json");
+    let token = sb.stock_token();
+    let out = sb.run_with(
+        &["--json", "enroll", &app, "--token", &token, "--pin-stdin"],
+        Some(&sb.pins()),
+        &[("KUSTODI_TEST_CRASH_AFTER", "keygen")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(sb.app_status(&app), "issued");
+    sb.ledger_ok();
+}
 
 /// Enrols with a crash after `step`; returns (sandbox, application, session, token serial).
 fn crash_after(step: &str) -> (Sandbox, String, String, String) {
@@ -89,6 +143,10 @@ fn assert_issued(sb: &Sandbox, app: &str, serial: &str, step: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "needs the crash hook: cargo test --features test-hooks"
+)]
 fn a_session_interrupted_after_any_step_is_resumed_to_a_consistent_issuance() {
     for step in STEPS {
         let (sb, app, session, serial) = crash_after(step);
@@ -123,6 +181,10 @@ fn a_session_interrupted_after_any_step_is_resumed_to_a_consistent_issuance() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "needs the crash hook: cargo test --features test-hooks"
+)]
 fn a_session_interrupted_after_any_step_is_rolled_back_by_abort() {
     let keygen = STEPS.iter().position(|s| *s == "keygen").unwrap();
     let set_pin = STEPS.iter().position(|s| *s == "set_pin").unwrap();
@@ -199,6 +261,10 @@ fn a_session_interrupted_after_any_step_is_rolled_back_by_abort() {
 /// new certificate and exactly one `superseded` revocation of the old one, also when the crash
 /// came right after the revocation.
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "needs the crash hook: cargo test --features test-hooks"
+)]
 fn a_renewal_interrupted_near_the_end_is_resumed_and_revokes_the_old_certificate_once() {
     for step in ["ca", "receipt", "supersede"] {
         let sb = Sandbox::new();

@@ -2,7 +2,8 @@
 //! keys sent as an officer would type them, and the result checked with the CLI afterwards.
 //!
 //! Needs tmux (skipped with a message if it is absent) and the `kustodi` binary next to
-//! `kustodi-tui` (`cargo test --workspace` builds both; else `cargo build -p kustodi`).
+//! `kustodi-tui` (`cargo test --workspace --features kustodi/test-hooks` builds both, the crash hook included;
+//! `scripts/test` does that).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -372,7 +373,14 @@ fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
     let uri = sb.stock_token()["uri"].as_str().unwrap().to_owned();
     sb.approved_example();
     // An enrolment that dies right after the key was made on the token (the test-only fault
-    // injection of `kustodi enroll`): the session is left running.
+    // injection of `kustodi enroll`, compiled only with the `test-hooks` feature): the session
+    // is left running.
+    let bin = std::fs::read(kustodi_bin()).unwrap();
+    assert!(
+        bin.windows(24).any(|w| w == b"KUSTODI_TEST_CRASH_AFTER"),
+        "{} has no crash hook: build it with `cargo test --workspace --features kustodi/test-hooks`",
+        kustodi_bin().display()
+    );
     let applicant_pin = "246813";
     let mut child = Command::new(kustodi_bin())
         .arg("--home")

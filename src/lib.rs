@@ -10,6 +10,7 @@ pub mod bench;
 pub mod ca;
 pub mod certcheck;
 pub mod csr;
+pub mod docfile;
 pub mod domain;
 pub mod enroll;
 pub mod errors;

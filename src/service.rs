@@ -146,41 +146,27 @@ pub fn load_profiles(home: &Home) -> Result<Profiles, ServiceError> {
     Ok(Profiles::parse(&text, &kind_names(), &use_names())?)
 }
 
-/// Reads a file of at most `limit` bytes.
+/// Reads a file of at most `limit` bytes, named by the officer (a form, a checkpoint). It must
+/// be a regular file (checked on the opened handle; opened non-blocking, so a FIFO cannot hang).
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ServiceError> {
+    use crate::docfile::FileError;
     let read_err = |source| ServiceError::Read {
         path: path.to_owned(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(read_err)?;
-    if !meta.is_file() {
-        return Err(read_err(std::io::Error::new(
+    crate::docfile::read_regular(path, limit).map_err(|e| match e {
+        FileError::TooLarge { size, limit } => ServiceError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit,
+        },
+        FileError::Missing => read_err(std::io::ErrorKind::NotFound.into()),
+        FileError::Io(source) => read_err(source),
+        other => read_err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        )));
-    }
-    if meta.len() > limit {
-        return Err(ServiceError::TooLarge {
-            path: path.to_owned(),
-            size: meta.len(),
-            limit,
-        });
-    }
-    use std::io::Read;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .map_err(read_err)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > limit {
-        return Err(ServiceError::TooLarge {
-            path: path.to_owned(),
-            size: bytes.len() as u64,
-            limit,
-        });
-    }
-    Ok(bytes)
+            other.to_string(),
+        )),
+    })
 }
 
 /// A document file named by a form, read and checked (or the problem with it).
@@ -199,24 +185,27 @@ fn read_documents(form: &ApplicationForm, base: &Path) -> (Vec<DocFile>, Vec<Pro
             // `application::validate` already reports it (document.file_outside); never read it.
             continue;
         }
-        let path = base.join(rel);
-        match read_limited(&path, MAX_DOCUMENT_BYTES) {
+        // Read once, without following links, only a regular file inside the folder: these
+        // bytes are the ones hashed and archived.
+        use crate::docfile::FileError;
+        match crate::docfile::read_in_folder(base, rel, MAX_DOCUMENT_BYTES) {
             Ok(bytes) => files.push(DocFile {
                 kind,
                 original: rel.to_owned(),
                 bytes,
             }),
-            Err(ServiceError::TooLarge { .. }) => problems.push(Problem::document_file_too_large(
+            Err(FileError::TooLarge { .. }) => problems.push(Problem::document_file_too_large(
                 field,
                 rel,
                 &format!("{} MiB", MAX_DOCUMENT_BYTES / (1024 * 1024)),
             )),
-            Err(ServiceError::Read { source, .. })
-                if source.kind() == std::io::ErrorKind::NotFound =>
-            {
-                problems.push(Problem::document_file_missing(field, rel))
+            Err(FileError::Missing) => problems.push(Problem::document_file_missing(field, rel)),
+            Err(FileError::Outside) => problems.push(Problem::document_file_outside(field, rel)),
+            Err(FileError::Symlink) => problems.push(Problem::document_file_symlink(field, rel)),
+            Err(FileError::NotRegular) => {
+                problems.push(Problem::document_file_not_regular(field, rel))
             }
-            Err(_) => problems.push(Problem::document_file_unreadable(field, rel)),
+            Err(FileError::Io(_)) => problems.push(Problem::document_file_unreadable(field, rel)),
         }
     }
     (files, problems)

@@ -66,6 +66,18 @@ impl Problem {
             .with("limit", limit)
     }
 
+    /// `document.file_symlink {path}`: the file, or a folder on its path, is a symbolic link
+    /// (service layer; links are never followed).
+    pub fn document_file_symlink(field: impl Into<String>, path: &str) -> Self {
+        Self::new(field, "document.file_symlink").with("path", path)
+    }
+
+    /// `document.file_not_regular {path}`: a FIFO, device, socket or folder, not a file
+    /// (service layer).
+    pub fn document_file_not_regular(field: impl Into<String>, path: &str) -> Self {
+        Self::new(field, "document.file_not_regular").with("path", path)
+    }
+
     /// `document.file_outside {path}`: the path leaves the application folder.
     pub fn document_file_outside(field: impl Into<String>, path: &str) -> Self {
         Self::new(field, "document.file_outside").with("path", path)
@@ -159,6 +171,8 @@ pub const ALL_PROBLEM_CODES: &[&str] = &[
     "document.file_missing",
     "document.file_unreadable",
     "document.file_too_large",
+    "document.file_symlink",
+    "document.file_not_regular",
 ];
 
 #[cfg(test)]

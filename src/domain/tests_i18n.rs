@@ -247,6 +247,14 @@ fn sample_problems() -> Vec<Problem> {
         "docs/ktp.pdf",
         "10 MiB",
     ));
+    all.push(Problem::document_file_symlink(
+        "documents.ktp_scan.file",
+        "docs/ktp.pdf",
+    ));
+    all.push(Problem::document_file_not_regular(
+        "documents.ktp_scan.file",
+        "docs/ktp.pdf",
+    ));
     all
 }
 

@@ -121,6 +121,8 @@ problem-document-file_required = No file is given for the { application-document
 problem-document-file_outside = The file path “{ $path }” leads outside the application folder. Copy the file into the application folder and give its path without “..” and without a leading slash.
 problem-document-file_missing = The file “{ $path }” was not found. Check the file name and its location in the application folder.
 problem-document-file_unreadable = The file “{ $path }” cannot be read. Check the file permissions or copy the file again.
+problem-document-file_symlink = The file “{ $path }”, or a folder on its path, is a symbolic link. Links are not followed: copy the file itself into the application folder.
+problem-document-file_not_regular = “{ $path }” is not a regular file (it is a folder, a pipe or a device). Give the path of the scanned file itself.
 problem-document-file_too_large = The file “{ $path }” is larger than the limit of { $limit }. Scan it again at a lower resolution or compress it.
 
 ## Application file errors (the file cannot be read as a form)

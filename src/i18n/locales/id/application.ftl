@@ -121,6 +121,8 @@ problem-document-file_required = Berkas { application-document-name } belum dise
 problem-document-file_outside = Lokasi berkas “{ $path }” berada di luar folder permohonan. Salin berkas ke dalam folder permohonan dan tulis lokasinya tanpa “..” dan tanpa garis miring di awal.
 problem-document-file_missing = Berkas “{ $path }” tidak ditemukan. Periksa nama dan lokasi berkas di dalam folder permohonan.
 problem-document-file_unreadable = Berkas “{ $path }” tidak dapat dibaca. Periksa hak akses berkas atau salin ulang berkas tersebut.
+problem-document-file_symlink = Berkas “{ $path }”, atau salah satu folder di jalurnya, adalah tautan simbolik. Tautan tidak diikuti: salin berkas aslinya ke dalam folder permohonan.
+problem-document-file_not_regular = “{ $path }” bukan berkas biasa (melainkan folder, pipa, atau perangkat). Tulis lokasi berkas hasil pindaian itu sendiri.
 problem-document-file_too_large = Berkas “{ $path }” melebihi batas ukuran { $limit }. Pindai ulang dengan resolusi lebih rendah atau kompres berkas tersebut.
 
 ## Kesalahan berkas permohonan (tidak dapat dibaca sebagai formulir)

@@ -44,8 +44,8 @@ use crate::ports::token::{
 };
 use crate::receipt::{
     self, Agreement, ReceiptAgreement, ReceiptApplicant, ReceiptAttestation, ReceiptBody,
-    ReceiptCa, ReceiptCertificate, ReceiptError, ReceiptKey, ReceiptOfficer, ReceiptToken,
-    build_receipt, nik_binding, receipt_sha256,
+    ReceiptCa, ReceiptCertificate, ReceiptError, ReceiptIdentityCheck, ReceiptKey, ReceiptOfficer,
+    ReceiptToken, build_receipt, nik_binding, receipt_sha256,
 };
 use crate::secret::{Pin, Secret};
 use crate::service::{ServiceError, Station, subject_facts};
@@ -118,6 +118,12 @@ pub enum EnrolError {
     OfficerPinLocked,
     #[error("no officer token: give --officer-token or set [officer] default_token")]
     NoOfficerToken,
+    #[error("the identity re-check was not confirmed (--identity-checked)")]
+    IdentityNotChecked,
+    #[error("the subscriber agreement was not accepted (--agreement-accepted SHA256)")]
+    AgreementNotAccepted,
+    #[error("{sha256} is not the SHA-256 of a known subscriber agreement text")]
+    AgreementUnknown { sha256: String },
     #[error("the officer token {uri} holds no signing key and certificate")]
     OfficerKeyMissing { uri: String },
     #[error("the officer certificate is not acceptable: {reason}")]
@@ -264,6 +270,16 @@ pub struct SessionData {
     /// A renewal on the holder's own token (no initialisation, the holder's PIN kept).
     #[serde(default)]
     pub same_token: bool,
+    /// Ledger seq of the session's `enrol.identity_checked` event (the receipt names it).
+    #[serde(default)]
+    pub identity_check_seq: Option<u64>,
+    /// The agreement text accepted (`enrol.agreement_accepted`): SHA-256, language, version.
+    #[serde(default)]
+    pub agreement_sha256: Option<String>,
+    #[serde(default)]
+    pub agreement_lang: Option<String>,
+    #[serde(default)]
+    pub agreement_version: Option<String>,
 }
 
 impl SessionData {
@@ -623,6 +639,63 @@ impl std::fmt::Debug for Context<'_> {
     }
 }
 
+/// How the officer gave the in-person evidence: on the terminal or desk screen (the agreement
+/// shown, the identity check confirmed), or by a script's explicit flags
+/// (`--identity-checked`, `--agreement-accepted SHA256`). Recorded as `"how"` in the events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceHow {
+    Terminal,
+    Flag,
+}
+
+impl EvidenceHow {
+    /// `terminal` or `flag`, as the ledger events record it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceHow::Terminal => "terminal",
+            EvidenceHow::Flag => "flag",
+        }
+    }
+}
+
+/// The in-person evidence of an issuance or renewal (Pasal 14(4)-(5), 17(1)), given by the
+/// signed-in officer before anything is recorded: that the applicant's identity was re-checked
+/// against the application's documents, and which text of the subscriber agreement the
+/// applicant accepted. Both become ledger events of the session, before any key is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// The officer confirmed the identity re-check, and how.
+    pub identity_checked: Option<EvidenceHow>,
+    /// The SHA-256 of the agreement text the applicant accepted, and how.
+    pub agreement_accepted: Option<(String, EvidenceHow)>,
+}
+
+impl Evidence {
+    /// Both given the same way (the desk; a script with both flags).
+    pub fn new(agreement_sha256: &str, how: EvidenceHow) -> Self {
+        Self {
+            identity_checked: Some(how),
+            agreement_accepted: Some((agreement_sha256.to_owned(), how)),
+        }
+    }
+
+    /// Refuses missing evidence and an agreement hash that is not one of the known texts;
+    /// returns the accepted text.
+    pub fn check(&self) -> Result<Agreement, EnrolError> {
+        if self.identity_checked.is_none() {
+            return Err(EnrolError::IdentityNotChecked);
+        }
+        let Some((sha, _)) = &self.agreement_accepted else {
+            return Err(EnrolError::AgreementNotAccepted);
+        };
+        let sha = sha.trim().to_ascii_lowercase();
+        Agreement::all()
+            .into_iter()
+            .find(|a| a.sha256() == sha)
+            .ok_or(EnrolError::AgreementUnknown { sha256: sha })
+    }
+}
+
 struct Run<'r, 's, 'a> {
     station: &'r mut Station<'s>,
     ctx: &'r Context<'a>,
@@ -816,8 +889,10 @@ pub fn enroll(
     token_uri: &str,
     algorithm: &str,
     lang: receipt::Lang,
+    evidence: &Evidence,
 ) -> Result<Outcome, EnrolError> {
     let (_, key_alg) = parse_algorithm(algorithm)?;
+    let agreement = evidence.check()?;
     let row = station.store().get_application(application_id)?;
     // The application (form, hence subject and DNS names, and its approval) must be what the
     // ledger recorded (issue 16), before anything is decided on it.
@@ -856,6 +931,7 @@ pub fn enroll(
         data,
         "enrol.started",
         event,
+        (evidence, &agreement),
     )
 }
 
@@ -895,8 +971,10 @@ pub fn renew(
     token_uri: &str,
     algorithm: &str,
     lang: receipt::Lang,
+    evidence: &Evidence,
 ) -> Result<Outcome, EnrolError> {
     let (_, key_alg) = parse_algorithm(algorithm)?;
+    let agreement = evidence.check()?;
     let old = station.store().holder_certificate(certificate_serial)?;
     // The certificate and its application must be what the ledger recorded (issue 16).
     station.store().check_record("certificates", &old.serial)?;
@@ -963,24 +1041,43 @@ pub fn renew(
         data,
         "renewal.started",
         event,
+        (evidence, &agreement),
     )
 }
 
 /// Opens the journal session of an issuance (refused while the application has one open),
-/// records `kind` with `event` (its `session` member filled in), and runs the steps.
+/// records `kind` with `event` (its `session` member filled in), then the in-person evidence
+/// (`enrol.identity_checked`, `enrol.agreement_accepted`) with the journal record `evidence`,
+/// all in one transaction before any step runs (so before keygen), and runs the steps.
 fn start_session(
     station: &mut Station<'_>,
     ctx: &Context<'_>,
     application_id: &str,
     token_uri: &str,
-    data: SessionData,
+    mut data: SessionData,
     kind: &str,
     mut event: serde_json::Value,
+    (evidence, agreement): (&Evidence, &Agreement),
 ) -> Result<Outcome, EnrolError> {
     let data_json = serde_json::to_string(&data).expect("session data serialises");
     let actor = ctx.officer.actor();
     let app = application_id.to_owned();
-    let session_id = station.write_as(|tx| {
+    // The documents the officer checked the applicant against: kind and SHA-256 as archived.
+    let documents: Vec<Value> = station
+        .store()
+        .documents_of(&app)?
+        .iter()
+        .map(|d| json!({"kind": d.kind, "sha256": d.sha256}))
+        .collect();
+    let identity_how = evidence.identity_checked.unwrap_or(EvidenceHow::Flag);
+    let agreement_how = evidence
+        .agreement_accepted
+        .as_ref()
+        .map_or(EvidenceHow::Flag, |(_, how)| *how);
+    data.agreement_sha256 = Some(agreement.sha256());
+    data.agreement_lang = Some(agreement.lang.code().to_owned());
+    data.agreement_version = Some(agreement.version.to_owned());
+    let (session_id, data) = station.write_as(|tx| {
         if let Some(open) = tx.open_sessions_of(&app)?.first() {
             return Err(EnrolError::SessionOpen {
                 id: app.clone(),
@@ -990,7 +1087,25 @@ fn start_session(
         let id = tx.insert_enrol_session(&app, token_uri, &data.token_serial, &data_json)?;
         event["session"] = json!(id);
         tx.append_event(kind, &app, &actor, event)?;
-        Ok(id)
+        let seq = tx.append_event(
+            "enrol.identity_checked",
+            &app,
+            &actor,
+            json!({"session": id, "checked_by": actor, "documents": documents,
+                   "how": identity_how.as_str()}),
+        )?;
+        tx.append_event(
+            "enrol.agreement_accepted",
+            &app,
+            &actor,
+            json!({"session": id, "sha256": agreement.sha256(),
+                   "lang": agreement.lang.code(), "version": agreement.version,
+                   "how": agreement_how.as_str()}),
+        )?;
+        data.identity_check_seq = Some(seq);
+        let data_json = serde_json::to_string(&data).expect("session data serialises");
+        tx.journal(&id, "evidence", "after", "running", Some(&data_json))?;
+        Ok((id, data))
     })?;
     let mut run = Run {
         station,
@@ -1005,6 +1120,7 @@ fn start_session(
 
 /// The step to run next for a session whose latest journal record is `step`/`phase`.
 pub fn next_step(row: &SessionRow) -> usize {
+    // `start` and `evidence` (recorded with the session's opening) precede the first step.
     let idx = STEPS.iter().position(|s| *s == row.step);
     match (idx, row.phase.as_str()) {
         (None, _) => 0,
@@ -1283,13 +1399,15 @@ pub fn abort(
 }
 
 /// Verifies a receipt file: both signatures, both certificates against the station's CA
-/// trust, and the ledger entry recording that exact receipt hash.
+/// trust, the agreement it names being a known text, and the ledger entry recording that
+/// exact receipt hash.
 pub fn verify_receipt_file(
     station: &Station<'_>,
     der: &[u8],
 ) -> Result<receipt::VerifiedReceipt, EnrolError> {
     let anchors = anchor_certs(&trust_anchors(station.home(), station.config())?)?;
     let verified = receipt::verify_receipt(der, &anchors, station.now())?;
+    receipt::known_agreement(&verified.body)?;
     let sha = receipt_sha256(der);
     let recorded = station
         .store()
@@ -1984,7 +2102,39 @@ impl Run<'_, '_, '_> {
             reason: e.to_string(),
         })?;
         let lang = receipt::Lang::from_code(&self.data.lang).unwrap_or(receipt::Lang::Id);
-        let agreement = Agreement::v1(lang);
+        // The text the applicant accepted at the session's start (older sessions: the text of
+        // the session's language).
+        let agreement = match (&self.data.agreement_version, &self.data.agreement_lang) {
+            (Some(version), Some(alang)) => Agreement::find(
+                version,
+                alang,
+                self.data.agreement_sha256.as_deref().unwrap_or(""),
+            )
+            .ok_or_else(|| EnrolError::AgreementUnknown {
+                sha256: self.data.agreement_sha256.clone().unwrap_or_default(),
+            })?,
+            _ => Agreement::v1(lang),
+        };
+        let identity_check = match self.data.identity_check_seq {
+            Some(seq) => {
+                let event = self
+                    .station
+                    .store()
+                    .events(seq..=seq)?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| EnrolError::CorruptSession {
+                        id: self.session_id.clone(),
+                        reason: format!("identity-check event {seq} is not in the ledger"),
+                    })?;
+                Some(ReceiptIdentityCheck {
+                    seq: seq.to_string(),
+                    time: event.time,
+                    officer: event.actor,
+                })
+            }
+            None => None,
+        };
         let receipt_id = self.station.store().next_receipt_id()?;
         let config = self.station.config().clone();
         let now = self.station.now();
@@ -2027,6 +2177,7 @@ impl Run<'_, '_, '_> {
                     .map_or_else(|| "production".into(), |c| c.usage.clone()),
             },
             agreement: ReceiptAgreement::from(&agreement),
+            identity_check,
             officer: ReceiptOfficer {
                 id: self.ctx.officer.id.clone(),
                 name: self.ctx.officer.name.clone(),

@@ -396,6 +396,30 @@ pub fn enrol_error(e: crate::enroll::EnrolError) -> UserError {
         E::Csr(c) => failed("enrol.csr", "err-enrol-csr")
             .arg("reason", c)
             .hint("hint-enrol-token-failed"),
+        E::IdentityNotChecked => refused(
+            "enrol.identity_not_checked",
+            "err-enrol-identity-not-checked",
+        )
+        .hint("hint-enrol-evidence"),
+        E::AgreementNotAccepted => refused(
+            "enrol.agreement_not_accepted",
+            "err-enrol-agreement-not-accepted",
+        )
+        .hint("hint-enrol-evidence"),
+        E::AgreementUnknown { sha256 } => {
+            refused("enrol.agreement_unknown", "err-enrol-agreement-unknown")
+                .arg("sha256", sha256)
+                .hint("hint-enrol-evidence")
+        }
+        E::Receipt(crate::receipt::ReceiptError::UnknownAgreement {
+            sha256,
+            version,
+            lang,
+        }) => refused("receipt.unknown_agreement", "err-receipt-unknown-agreement")
+            .arg("sha256", sha256)
+            .arg("version", version)
+            .arg("lang", lang)
+            .hint("hint-receipt-unknown-agreement"),
         E::Receipt(r) => refused("receipt.invalid", "err-enrol-receipt")
             .arg("reason", r)
             .hint("hint-enrol-receipt"),

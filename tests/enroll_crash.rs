@@ -82,7 +82,17 @@ fn crash_after(step: &str) -> (Sandbox, String, String, String) {
     let token = sb.stock_token();
     let serial = token.rsplit("serial=").next().unwrap().to_owned();
     let out = sb.run_with(
-        &["--json", "enroll", &app, "--token", &token, "--pin-stdin"],
+        &[
+            "--json",
+            "enroll",
+            &app,
+            "--token",
+            &token,
+            "--pin-stdin",
+            "--identity-checked",
+            "--agreement-accepted",
+            &AGREEMENT_SHA256,
+        ],
         Some(&sb.pins()),
         &[("KUSTODI_TEST_CRASH_AFTER", step)],
     );
@@ -275,7 +285,17 @@ fn a_renewal_interrupted_near_the_end_is_resumed_and_revokes_the_old_certificate
         let old = v["certificate_serial"].as_str().unwrap().to_owned();
         let token = format!("pkcs11:serial={}", v["token_serial"].as_str().unwrap());
         let out = sb.run_with(
-            &["--json", "renew", &old, "--token", &token, "--pin-stdin"],
+            &[
+                "--json",
+                "renew",
+                &old,
+                "--token",
+                &token,
+                "--pin-stdin",
+                "--identity-checked",
+                "--agreement-accepted",
+                &AGREEMENT_SHA256,
+            ],
             Some(&sb.pins()),
             &[("KUSTODI_TEST_CRASH_AFTER", step)],
         );

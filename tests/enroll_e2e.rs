@@ -248,7 +248,16 @@ fn a_wrong_officer_pin_is_refused_before_anything_is_recorded() {
     let app = sb.approved("individual.json");
     let token = sb.stock_token();
     let (code, v) = sb.json(
-        &["enroll", &app, "--token", &token, "--pin-stdin"],
+        &[
+            "enroll",
+            &app,
+            "--token",
+            &token,
+            "--pin-stdin",
+            "--identity-checked",
+            "--agreement-accepted",
+            &AGREEMENT_SHA256,
+        ],
         Some(&format!("{APPLICANT_PIN}\n000000\n")),
     );
     assert_eq!(code, 1, "{v}");
@@ -263,7 +272,16 @@ fn an_applicant_pin_too_short_for_the_token_is_refused() {
     let app = sb.approved("individual.json");
     let token = sb.stock_token();
     let (code, v) = sb.json(
-        &["enroll", &app, "--token", &token, "--pin-stdin"],
+        &[
+            "enroll",
+            &app,
+            "--token",
+            &token,
+            "--pin-stdin",
+            "--identity-checked",
+            "--agreement-accepted",
+            &AGREEMENT_SHA256,
+        ],
         Some(&format!("12\n{}\n", sb.officer_pin)),
     );
     assert_eq!(code, 1, "{v}");

@@ -8,7 +8,7 @@ mod enroll_common;
 
 use std::process::Command;
 
-use enroll_common::{APPLICANT_PIN, MODULE, Sandbox, text};
+use enroll_common::{AGREEMENT_SHA256, APPLICANT_PIN, MODULE, Sandbox, text};
 use serde_json::Value;
 
 const OFFICER: &str = "198001012005011001";
@@ -94,7 +94,16 @@ fn a_renewal_on_the_same_token_issues_a_new_certificate_and_revokes_the_old_as_s
     // Enrolment relabelled the token for its holder: it is found by its serial.
     let token = format!("pkcs11:serial={token_serial}");
     let (code, v) = sb.json(
-        &["renew", &old, "--token", &token, "--pin-stdin"],
+        &[
+            "renew",
+            &old,
+            "--token",
+            &token,
+            "--pin-stdin",
+            "--identity-checked",
+            "--agreement-accepted",
+            &AGREEMENT_SHA256,
+        ],
         Some(&format!("{APPLICANT_PIN}\n{}\n", sb.officer_pin)),
     );
     assert_eq!(code, 0, "renew: {v}");
@@ -151,7 +160,16 @@ fn a_renewal_on_the_same_token_issues_a_new_certificate_and_revokes_the_old_as_s
 
     // The old certificate cannot be renewed a second time.
     let (code, v) = sb.json(
-        &["renew", &old, "--token", &token, "--pin-stdin"],
+        &[
+            "renew",
+            &old,
+            "--token",
+            &token,
+            "--pin-stdin",
+            "--identity-checked",
+            "--agreement-accepted",
+            &AGREEMENT_SHA256,
+        ],
         Some(&format!("{APPLICANT_PIN}\n{}\n", sb.officer_pin)),
     );
     assert_ne!(code, 0);
@@ -164,7 +182,16 @@ fn a_renewal_onto_a_new_token_sets_a_new_pin_and_retires_the_old_token() {
     let (old, _uri, old_token) = issued(&sb, "individual.json");
     let new_token = sb.stock_token();
     let (code, v) = sb.json(
-        &["renew", &old, "--token", &new_token, "--pin-stdin"],
+        &[
+            "renew",
+            &old,
+            "--token",
+            &new_token,
+            "--pin-stdin",
+            "--identity-checked",
+            "--agreement-accepted",
+            &AGREEMENT_SHA256,
+        ],
         Some(&format!("135792\n{}\n", sb.officer_pin)),
     );
     assert_eq!(code, 0, "renew: {v}");

@@ -51,6 +51,7 @@ fn body(officer: &Certificate, applicant: &Certificate, alg: &str) -> Vec<u8> {
             kind: "test".into(),
         },
         agreement: ReceiptAgreement::from(&Agreement::v1(Lang::Id)),
+        identity_check: None,
         officer: ReceiptOfficer {
             id: "OP-03".into(),
             name: "Agus Wibowo".into(),

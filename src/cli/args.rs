@@ -90,6 +90,28 @@ pub enum Command {
     /// Custody audit of the tokens physically present (auditor).
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The subscriber agreement (Pasal 14(5)) accepted at issuance: its text and SHA-256.
+    #[command(subcommand)]
+    Agreement(AgreementCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgreementCmd {
+    /// Print the current agreement text (in the language of --lang) with its SHA-256, the
+    /// value a script passes to `enroll`/`renew --agreement-accepted`.
+    Show,
+}
+
+/// The in-person evidence (Pasal 14(4)-(5)) given by a script; on a terminal, what is not
+/// given is asked (the agreement shown, the identity check confirmed).
+#[derive(Debug, Args, Clone, Default)]
+pub struct EvidenceArgs {
+    /// You re-checked the applicant's identity in person against the application's documents.
+    #[arg(long)]
+    pub identity_checked: bool,
+    /// SHA-256 of the agreement text the applicant read and accepted (`kustodi agreement show`).
+    #[arg(long, value_name = "SHA256")]
+    pub agreement_accepted: Option<String>,
 }
 
 /// PINs: from the terminal (applicant twice, then officer), or with `--pin-stdin` one per line.
@@ -115,6 +137,8 @@ pub struct EnrollArgs {
     pub algorithm: String,
     #[command(flatten)]
     pub pins: PinArgs,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +153,8 @@ pub struct RenewArgs {
     pub algorithm: String,
     #[command(flatten)]
     pub pins: PinArgs,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use der::{Decode, EncodePem};
-use kustodi::enroll::{self, Context, EnrolError, Officer, Outcome};
+use kustodi::enroll::{self, Context, EnrolError, Evidence, EvidenceHow, Officer, Outcome};
 use kustodi::home::{Config, HomeError, write_file};
 use kustodi::i18n::Lang;
 use kustodi::secret::Pin;
@@ -180,11 +180,114 @@ pub(super) fn report(out: &Out, outcome: &Outcome) -> Exit {
     Exit::Ok
 }
 
+/// `kustodi agreement show`: the current text in the message language, with its SHA-256.
+pub fn agreement_show(out: &Out) -> Result<Exit, CliError> {
+    let a = kustodi::receipt::Agreement::v1(receipt_lang(out));
+    let sha = a.sha256();
+    out.json(
+        &json!({"version": a.version, "lang": a.lang.code(), "sha256": sha,
+        "text": a.text}),
+    );
+    if !out.json {
+        out.say(
+            "enroll-agreement-title",
+            &[
+                ("version", a.version),
+                ("lang", a.lang.code()),
+                ("sha256", &sha),
+            ],
+        );
+        out.line(a.text.trim_end());
+    }
+    Ok(Exit::Ok)
+}
+
+/// Reads one y/n answer from the terminal (after the question on stderr).
+fn confirm(out: &Out, id: &str, args: &[(&str, &str)]) -> Result<bool, CliError> {
+    eprint!("{} ", out.t(id, args));
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(pin_input_error)?;
+    Ok(matches!(
+        line.trim().to_lowercase().as_str(),
+        "y" | "ya" | "yes"
+    ))
+}
+
+/// The in-person evidence of an issuance or renewal of `application_id`: the flags a script
+/// gave, and on a terminal (PINs not on stdin) what is missing asked: the agreement shown in
+/// the message language and accepted, the identity re-check confirmed. Refused (before
+/// anything is recorded) when one is missing or the agreement hash is not a known text.
+pub(super) fn evidence(
+    station: &Station<'_>,
+    out: &Out,
+    args: &EvidenceArgs,
+    pin_stdin: bool,
+    application_id: &str,
+) -> Result<Evidence, CliError> {
+    use std::io::IsTerminal;
+    let terminal = !pin_stdin && std::io::stdin().is_terminal();
+    let mut ev = Evidence {
+        identity_checked: args.identity_checked.then_some(EvidenceHow::Flag),
+        agreement_accepted: args
+            .agreement_accepted
+            .clone()
+            .map(|sha| (sha, EvidenceHow::Flag)),
+    };
+    if terminal && ev.agreement_accepted.is_none() {
+        let a = kustodi::receipt::Agreement::v1(receipt_lang(out));
+        let sha = a.sha256();
+        eprintln!(
+            "{}\n\n{}\n",
+            out.t(
+                "enroll-agreement-title",
+                &[
+                    ("version", a.version),
+                    ("lang", a.lang.code()),
+                    ("sha256", &sha)
+                ],
+            ),
+            a.text.trim_end()
+        );
+        if confirm(out, "enroll-confirm-agreement", &[])? {
+            ev.agreement_accepted = Some((sha, EvidenceHow::Terminal));
+        }
+    }
+    if terminal && ev.identity_checked.is_none() {
+        let documents = station
+            .store()
+            .documents_of(application_id)
+            .map_err(|e| from_service(e.into()))?
+            .iter()
+            .map(|d| d.kind.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if confirm(
+            out,
+            "enroll-confirm-identity",
+            &[("id", application_id), ("documents", &documents)],
+        )? {
+            ev.identity_checked = Some(EvidenceHow::Terminal);
+        }
+    }
+    ev.check().map_err(enrol_error)?;
+    Ok(ev)
+}
+
 pub fn enroll(cli: &Cli, out: &Out, args: &EnrollArgs) -> Result<Exit, CliError> {
     let mut station = open_station(cli)?;
     let reader = PinReader {
         stdin: args.pins.pin_stdin,
     };
+    let evidence = evidence(
+        &station,
+        out,
+        &args.evidence,
+        args.pins.pin_stdin,
+        &args.application_id,
+    )?;
     let applicant_pin = reader.new_applicant_pin(out)?;
     let officer_pin = reader.officer_pin(out)?;
     let provider = provider(&station)?;
@@ -204,6 +307,7 @@ pub fn enroll(cli: &Cli, out: &Out, args: &EnrollArgs) -> Result<Exit, CliError>
         &args.token,
         &args.algorithm,
         receipt_lang(out),
+        &evidence,
     )
     .map_err(enrol_error)?;
     Ok(report(out, &outcome))

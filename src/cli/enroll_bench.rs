@@ -228,6 +228,11 @@ pub fn run(cli: &Cli, out: &Out, count: u32, algorithm: &str) -> Result<Value, C
             &uri,
             algorithm,
             kustodi::receipt::Lang::Id,
+            // The benchmark enrols its own synthetic applications from a script.
+            &enroll::Evidence::new(
+                &kustodi::receipt::Agreement::v1(kustodi::receipt::Lang::Id).sha256(),
+                enroll::EvidenceHow::Flag,
+            ),
         )
         .map_err(enrol_error)?;
         kustodi += t0.elapsed();

@@ -225,6 +225,13 @@ pub fn renew(cli: &Cli, out: &Out, args: &RenewArgs) -> Result<Exit, CliError> {
         .store()
         .holder_certificate(&args.serial)
         .map_err(|e| from_service(e.into()))?;
+    let evidence = super::enroll::evidence(
+        &station,
+        out,
+        &args.evidence,
+        args.pins.pin_stdin,
+        &old.application_id,
+    )?;
     let holder_pin = if info.serial == old.token_serial {
         reader.applicant_pin(out)?
     } else {
@@ -247,6 +254,7 @@ pub fn renew(cli: &Cli, out: &Out, args: &RenewArgs) -> Result<Exit, CliError> {
         &args.token,
         &args.algorithm,
         receipt_lang(out),
+        &evidence,
     )
     .map_err(enrol_error)?;
     if let enroll::Outcome::Done(s) = &outcome {

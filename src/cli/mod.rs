@@ -170,6 +170,7 @@ fn dispatch(cli: &Cli, out: &Out) -> Result<Exit, CliError> {
             enroll::bench(cli, out, *count, algorithm)
         }
         Command::Enroll(args) => enroll::enroll(cli, out, args),
+        Command::Agreement(AgreementCmd::Show) => enroll::agreement_show(out),
         Command::Session(cmd) => enroll::session(cli, out, cmd),
         Command::Ca(cmd) => enroll::ca(cli, out, cmd),
         Command::Certificate(cmd) => enroll::certificate(cli, out, cmd),

@@ -41,6 +41,10 @@ pub struct ReceiptBody {
     pub certificate: ReceiptCertificate,
     pub ca: ReceiptCa,
     pub agreement: ReceiptAgreement,
+    /// The officer's identity re-check of the applicant (Pasal 14(4)), by its ledger event.
+    /// Written in every receipt since issue 16; left out only in older receipts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_check: Option<ReceiptIdentityCheck>,
     pub officer: ReceiptOfficer,
     /// The service desk (station) that issued.
     pub desk: String,
@@ -122,6 +126,19 @@ pub struct ReceiptAgreement {
     pub sha256: String,
 }
 
+/// The `enrol.identity_checked` event of the session that issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptIdentityCheck {
+    /// Sequence number of the event in the station's ledger (decimal string: no numbers in a
+    /// receipt).
+    pub seq: String,
+    #[serde(with = "rfc3339_utc")]
+    pub time: OffsetDateTime,
+    /// The actor of the event: the officer who checked.
+    pub officer: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptOfficer {
@@ -156,6 +173,17 @@ impl From<&Agreement> for ReceiptAgreement {
     }
 }
 
+/// The known agreement text the receipt names (version, language and SHA-256 all match one of
+/// [`Agreement::all`]); an unknown text is [`ReceiptError::UnknownAgreement`].
+pub fn known_agreement(body: &ReceiptBody) -> Result<Agreement, ReceiptError> {
+    let a = &body.agreement;
+    Agreement::find(&a.version, &a.lang, &a.sha256).ok_or_else(|| ReceiptError::UnknownAgreement {
+        sha256: a.sha256.clone(),
+        version: a.version.clone(),
+        lang: a.lang.clone(),
+    })
+}
+
 impl ReceiptBody {
     /// The canonical JSON bytes that are signed.
     pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, ReceiptError> {
@@ -183,6 +211,11 @@ impl ReceiptBody {
         }
         if !ATTESTATION_RESULTS.contains(&self.attestation.result.as_str()) {
             return bad("attestation.result is not a known value");
+        }
+        if let Some(ic) = &self.identity_check
+            && (ic.seq.is_empty() || !ic.seq.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return bad("identity_check.seq is not a decimal number");
         }
         for (name, v) in [
             ("applicant.nik_sha256", &self.applicant.nik_sha256),

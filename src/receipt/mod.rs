@@ -26,8 +26,8 @@ mod tests;
 pub use agreement::{Agreement, Lang, agreement_hash};
 pub use body::{
     ATTESTATION_RESULTS, FORMAT, ReceiptAgreement, ReceiptApplicant, ReceiptAttestation,
-    ReceiptBody, ReceiptCa, ReceiptCertificate, ReceiptKey, ReceiptOfficer, ReceiptToken,
-    certificate_sha256, nik_binding, spki_sha256, to_canonical_json,
+    ReceiptBody, ReceiptCa, ReceiptCertificate, ReceiptIdentityCheck, ReceiptKey, ReceiptOfficer,
+    ReceiptToken, certificate_sha256, known_agreement, nik_binding, spki_sha256, to_canonical_json,
 };
 pub use render::{group_hex, render_text};
 pub use signed::{
@@ -71,6 +71,13 @@ pub enum ReceiptError {
     /// The body is not a valid `kustodi-receipt-v1` document.
     #[error("the receipt body is invalid: {0}")]
     BodyInvalid(String),
+    /// The agreement the body names is none of the texts this station knows.
+    #[error("the receipt names an unknown subscriber agreement ({version}/{lang}, {sha256})")]
+    UnknownAgreement {
+        sha256: String,
+        version: String,
+        lang: String,
+    },
     /// The body is valid JSON but not in canonical form.
     #[error("the receipt body is not canonical JSON")]
     BodyNotCanonical,

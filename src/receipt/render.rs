@@ -257,6 +257,16 @@ pub fn render_text(body: &ReceiptBody, receipt_sha256: &str, lang: Lang) -> Stri
     );
     p.hash("SHA-256", &body.agreement.sha256);
 
+    if let Some(ic) = &body.identity_check {
+        p.heading(tr(lang, "PEMERIKSAAN ULANG IDENTITAS", "IDENTITY RE-CHECK"));
+        p.field(
+            tr(lang, "Peristiwa buku besar", "Ledger event"),
+            &format!("#{}", ic.seq),
+        );
+        p.field(tr(lang, "Waktu", "Time"), &when(ic.time));
+        p.field(tr(lang, "Diperiksa oleh", "Checked by"), &ic.officer);
+    }
+
     p.heading(tr(lang, "PETUGAS OP", "OP OFFICER"));
     p.field(tr(lang, "Nama", "Name"), &body.officer.name);
     p.field(

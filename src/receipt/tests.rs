@@ -54,6 +54,11 @@ fn body_for(officer: &Certificate, applicant: &Certificate, key_alg: &str) -> Re
             kind: "test".into(),
         },
         agreement: ReceiptAgreement::from(&agreement),
+        identity_check: Some(ReceiptIdentityCheck {
+            seq: "41".into(),
+            time: datetime!(2025-03-01 09:12:00 UTC),
+            officer: "officer:OP-07".into(),
+        }),
         officer: ReceiptOfficer {
             id: "OP-07".into(),
             name: "Budi Santoso".into(),
@@ -508,6 +513,7 @@ fn golden_body() -> ReceiptBody {
             lang: "id".into(),
             sha256: "3".repeat(64),
         },
+        identity_check: None,
         officer: ReceiptOfficer {
             id: "O1".into(),
             name: "Budi".into(),
@@ -679,4 +685,53 @@ fn print_page() {
         "{}",
         render_text(&w.body(), &receipt_sha256(&w.receipt()), Lang::Id)
     );
+}
+
+#[test]
+fn regression_issue16_an_unknown_agreement_hash_is_refused_by_the_known_text_check() {
+    let mut body = golden_body();
+    // The golden body names a made-up text.
+    assert!(matches!(
+        known_agreement(&body),
+        Err(ReceiptError::UnknownAgreement { ref sha256, .. }) if *sha256 == "3".repeat(64)
+    ));
+    for a in Agreement::all() {
+        body.agreement = ReceiptAgreement::from(&a);
+        assert_eq!(known_agreement(&body).unwrap(), a);
+    }
+    // A known hash under the other language's name is not a known text either.
+    body.agreement = ReceiptAgreement::from(&Agreement::v1(Lang::Id));
+    body.agreement.lang = "en".into();
+    assert!(matches!(
+        known_agreement(&body),
+        Err(ReceiptError::UnknownAgreement { .. })
+    ));
+}
+
+#[test]
+fn regression_issue16_the_identity_check_is_in_the_canonical_body_and_on_the_page() {
+    let mut body = golden_body();
+    body.identity_check = Some(ReceiptIdentityCheck {
+        seq: "17".into(),
+        time: datetime!(2025-03-01 09:12:00 UTC),
+        officer: "officer:O1".into(),
+    });
+    let bytes = body.to_canonical_bytes().unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(
+        text.contains(
+            r#""identity_check":{"officer":"officer:O1","seq":"17","time":"2025-03-01T09:12:00Z"}"#
+        ),
+        "{text}"
+    );
+    assert_eq!(ReceiptBody::from_canonical_bytes(&bytes).unwrap(), body);
+    let page = render_text(&body, &"5".repeat(64), Lang::En);
+    assert!(page.contains("IDENTITY RE-CHECK"), "{page}");
+    assert!(page.contains("#17"), "{page}");
+    assert!(page.contains("officer:O1"), "{page}");
+    let page = render_text(&body, &"5".repeat(64), Lang::Id);
+    assert!(page.contains("PEMERIKSAAN ULANG IDENTITAS"), "{page}");
+    // A seq that is not a decimal number is not a valid body.
+    body.identity_check.as_mut().unwrap().seq = "x1".into();
+    assert!(matches!(body.check(), Err(ReceiptError::BodyInvalid(_))));
 }

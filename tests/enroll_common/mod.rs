@@ -5,12 +5,27 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_kustodi");
 pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 pub const APPLICANT_PIN: &str = "246810";
+
+/// SHA-256 of the current subscriber agreement (Indonesian), as `kustodi agreement show`
+/// prints it: what a script passes to `enroll`/`renew --agreement-accepted`.
+pub static AGREEMENT_SHA256: LazyLock<String> =
+    LazyLock::new(|| kustodi::receipt::Agreement::v1(kustodi::receipt::Lang::Id).sha256());
+
+/// The in-person evidence flags a script gives `enroll` and `renew` (issue 16).
+pub fn evidence() -> [&'static str; 3] {
+    [
+        "--identity-checked",
+        "--agreement-accepted",
+        AGREEMENT_SHA256.as_str(),
+    ]
+}
 
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
@@ -122,6 +137,9 @@ impl Sandbox {
                 "--algorithm",
                 algorithm,
                 "--pin-stdin",
+                "--identity-checked",
+                "--agreement-accepted",
+                &AGREEMENT_SHA256,
             ],
             Some(&self.pins()),
         )

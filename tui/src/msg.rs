@@ -112,6 +112,10 @@ pub struct EnrollRequest {
     pub algorithm: String,
     /// Language of the receipt.
     pub lang: kustodi::i18n::Lang,
+    /// The officer confirmed the identity re-check on the identity step (Pasal 14(4)).
+    pub identity_checked: bool,
+    /// SHA-256 of the agreement text shown, read to the end and accepted (Pasal 14(5)).
+    pub agreement_sha256: String,
     pub applicant_pin: SecretPin,
     pub officer_pin: SecretPin,
 }

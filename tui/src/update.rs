@@ -1213,6 +1213,10 @@ fn officer_pin_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             algorithm: s.algorithm().to_owned(),
             // The receipt is in the language the agreement was read and accepted in.
             lang: s.agreement_lang,
+            // The identity and agreement steps were passed to get here: the worker records
+            // them as the session's first events, before any key is made.
+            identity_checked: true,
+            agreement_sha256: crate::text::agreement(s.agreement_lang).sha256(),
             applicant_pin,
             officer_pin: SecretPin::new(s.officer_pin.take()),
         }))

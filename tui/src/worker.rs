@@ -386,6 +386,12 @@ fn try_enroll(
         &req.token_uri,
         &req.algorithm,
         lang,
+        &enroll::Evidence {
+            identity_checked: req
+                .identity_checked
+                .then_some(enroll::EvidenceHow::Terminal),
+            agreement_accepted: Some((req.agreement_sha256.clone(), enroll::EvidenceHow::Terminal)),
+        },
     )
 }
 

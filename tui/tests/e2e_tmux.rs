@@ -392,6 +392,9 @@ fn an_interrupted_issuance_is_continued_at_the_desk_in_tmux() {
             "--token",
             &uri,
             "--pin-stdin",
+            "--identity-checked",
+            "--agreement-accepted",
+            &kustodi::receipt::Agreement::v1(kustodi::receipt::Lang::Id).sha256(),
         ])
         .env_remove("SOFTHSM2_CONF")
         .env_remove("KUSTODI_STATION_PIN")

@@ -802,6 +802,8 @@ fn the_worker_answers_token_effects_with_errors_when_the_module_cannot_load() {
         token_serial: "1".into(),
         algorithm: "p256".into(),
         lang: Lang::En,
+        identity_checked: true,
+        agreement_sha256: kustodi::receipt::Agreement::v1(kustodi::receipt::Lang::En).sha256(),
         applicant_pin: pin(APPLICANT_PIN),
         officer_pin: pin(OFFICER_PIN),
     };

@@ -75,3 +75,12 @@ hint-enrol-pin-input = Enter PINs from the terminal, or with --pin-stdin give th
 err-enrol-archive = Escrowing the secret failed: { $reason }
 
 bench-enroll-result = { $count } { $algorithm } enrolments: Kustodi { $kustodi } s/enrolment, manual way { $manual } s/enrolment, ratio { $ratio }.
+err-enrol-identity-not-checked = The applicant's identity re-check was not confirmed; nothing was recorded.
+err-enrol-agreement-not-accepted = The subscriber agreement was not accepted; nothing was recorded.
+err-enrol-agreement-unknown = { $sha256 } is not the SHA-256 of a subscriber agreement text this station knows; nothing was recorded.
+hint-enrol-evidence = Run it on a terminal (the agreement is shown and the identity check asked), or from a script give --identity-checked and --agreement-accepted with the SHA-256 printed by `kustodi agreement show --lang id` (or --lang en).
+err-receipt-unknown-agreement = The receipt names a subscriber agreement this station does not know ({ $version }/{ $lang }, SHA-256 { $sha256 }).
+hint-receipt-unknown-agreement = Compare with `kustodi agreement show --json`; a receipt naming another text was not issued by this station or was altered.
+enroll-agreement-title = Subscriber agreement { $version } ({ $lang }), SHA-256 { $sha256 }:
+enroll-confirm-agreement = Has the applicant read and accepted this agreement? [y/n]
+enroll-confirm-identity = Have you re-checked the applicant's identity in person against the documents of { $id } ({ $documents })? [y/n]

@@ -75,3 +75,12 @@ hint-enrol-pin-input = Masukkan PIN dari terminal, atau dengan --pin-stdin berik
 err-enrol-archive = Penitipan rahasia gagal: { $reason }
 
 bench-enroll-result = { $count } penerbitan { $algorithm }: Kustodi { $kustodi } s/penerbitan, cara manual { $manual } s/penerbitan, rasio { $ratio }.
+err-enrol-identity-not-checked = Pemeriksaan ulang identitas pemohon belum dikonfirmasi; tidak ada yang dicatat.
+err-enrol-agreement-not-accepted = Perjanjian pemilik sertifikat belum disetujui; tidak ada yang dicatat.
+err-enrol-agreement-unknown = { $sha256 } bukan SHA-256 naskah perjanjian pemilik sertifikat yang dikenal stasiun ini; tidak ada yang dicatat.
+hint-enrol-evidence = Jalankan di terminal (perjanjian ditampilkan dan pemeriksaan identitas ditanyakan), atau dari skrip berikan --identity-checked dan --agreement-accepted dengan SHA-256 yang dicetak `kustodi agreement show --lang id` (atau --lang en).
+err-receipt-unknown-agreement = Tanda terima menyebut perjanjian pemilik sertifikat yang tidak dikenal stasiun ini ({ $version }/{ $lang }, SHA-256 { $sha256 }).
+hint-receipt-unknown-agreement = Bandingkan dengan `kustodi agreement show --json`; tanda terima yang menyebut naskah lain tidak diterbitkan stasiun ini atau telah diubah.
+enroll-agreement-title = Perjanjian pemilik sertifikat { $version } ({ $lang }), SHA-256 { $sha256 }:
+enroll-confirm-agreement = Apakah pemohon telah membaca dan menyetujui perjanjian ini? [y/t]
+enroll-confirm-identity = Apakah Anda telah memeriksa ulang identitas pemohon secara langsung terhadap dokumen { $id } ({ $documents })? [y/t]

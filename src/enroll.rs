@@ -1049,6 +1049,7 @@ pub fn renew(
 /// records `kind` with `event` (its `session` member filled in), then the in-person evidence
 /// (`enrol.identity_checked`, `enrol.agreement_accepted`) with the journal record `evidence`,
 /// all in one transaction before any step runs (so before keygen), and runs the steps.
+#[allow(clippy::too_many_arguments)] // the session opening takes the run's inputs as they are
 fn start_session(
     station: &mut Station<'_>,
     ctx: &Context<'_>,

@@ -163,7 +163,7 @@ impl Archive {
             std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
             let ciphertext = encrypt_to(&self.recipients, plaintext)?;
             let tmp = self.dir.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, &ciphertext).map_err(io_err(&tmp))?;
+            crate_write_private(&tmp, &ciphertext)?;
             std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
         }
         Ok(ArchivedFile {

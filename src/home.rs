@@ -10,6 +10,10 @@
 //!   tokens/              sandbox only: SoftHSM2 token files
 //!   sandbox/             sandbox only: custodian identities, station PIN (mode 0600)
 //! ```
+//!
+//! The home is private to its owner: 0700, every folder in it 0700 and every file 0600, set
+//! explicitly at `sandbox init` (whatever the umask) and checked each time the CLI opens the
+//! home ([`tighten_permissions`]); looser modes are tightened with a warning.
 
 use std::path::{Path, PathBuf};
 
@@ -328,6 +332,42 @@ impl Home {
         })?;
         write_file(&path, text.as_bytes(), false)
     }
+}
+
+/// Makes the home private to its owner: the home and every folder in it 0700, every file 0600
+/// (set explicitly, whatever the umask). Symbolic links are left alone. Returns the paths whose
+/// mode was looser and has been tightened, so that the caller can warn about them.
+#[cfg(unix)]
+pub fn tighten_permissions(root: &Path) -> Result<Vec<PathBuf>, HomeError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut tightened = vec![];
+    let mut stack = vec![root.to_owned()];
+    while let Some(path) = stack.pop() {
+        let io = |source| HomeError::Io {
+            path: path.clone(),
+            source,
+        };
+        let meta = std::fs::symlink_metadata(&path).map_err(io)?;
+        let want = if meta.is_dir() {
+            0o700
+        } else if meta.is_file() {
+            0o600
+        } else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & !want != 0 {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(want)).map_err(io)?;
+            tightened.push(path.clone());
+        }
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path).map_err(io)? {
+                stack.push(entry.map_err(io)?.path());
+            }
+        }
+    }
+    tightened.sort();
+    Ok(tightened)
 }
 
 /// Writes a file (creating its folder); `private` makes it readable by the owner only.

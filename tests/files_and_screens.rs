@@ -162,3 +162,35 @@ fn a_regular_document_folder_is_still_accepted() {
         want
     );
 }
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn regression_issue16_the_home_is_private_after_init_and_a_loosened_db_is_tightened() {
+    let sb = Sandbox::new();
+    assert_eq!(mode(sb.home()), 0o700);
+    assert_eq!(mode(&sb.path("kustodi.db")), 0o600);
+    assert_eq!(mode(&sb.path("config.toml")), 0o600);
+    assert_eq!(mode(&sb.path("archive")), 0o700);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            sb.path("kustodi.db"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    let out = sb.run(&["application", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Message id home-permissions-tightened (LANG=id).
+    assert!(
+        err.contains("Peringatan") && err.contains("kustodi.db"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(mode(&sb.path("kustodi.db")), 0o600);
+}

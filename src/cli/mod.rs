@@ -38,6 +38,26 @@ pub fn run(cli: Cli) -> Exit {
         ]),
     };
     let out = Out::new(cli.json, lang);
+    // The home holds names, NIK and NIP: private to its owner (0700, files 0600). Looser modes
+    // found at open are tightened, with a warning (issue 16).
+    if let Ok(home) = Home::locate(cli.home.clone())
+        && home.is_initialised()
+    {
+        match kustodi::home::tighten_permissions(home.root()) {
+            Ok(paths) => {
+                for p in paths {
+                    eprintln!(
+                        "{}",
+                        out.t(
+                            "home-permissions-tightened",
+                            &[("path", &p.display().to_string())]
+                        )
+                    );
+                }
+            }
+            Err(e) => eprintln!("{e}"),
+        }
+    }
     match dispatch(&cli, &out) {
         Ok(exit) => exit,
         Err(e) => {

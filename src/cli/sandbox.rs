@@ -254,6 +254,8 @@ fn sandbox_init(out: &Out, home: &Home) -> Result<Exit, CliError> {
     home.save_config(&config)
         .map_err(|e| from_service(e.into()))?;
 
+    // A new home is private from the start: 0700, every file 0600, whatever the umask.
+    kustodi::home::tighten_permissions(root).map_err(|e| from_service(e.into()))?;
     let key_id = key.key_id();
     let ca_path = root.join("ca/ca.pem");
     out.json(&json!({

@@ -114,3 +114,4 @@ err-record-deleted = Record { $table } { $key } does NOT match the ledger: it wa
 err-record-index = Record { $table } { $key } does NOT match the ledger: the station's binding index names event { $seq }, not the latest event that records it.
 err-record-binding-event = Ledger DAMAGED: the record bindings in event { $key } cannot be read.
 hint-record-mismatch = Nothing was done with this record. Run `kustodi ledger verify` and call the auditor; do not use this station for issuance until the auditor has restored the database from a backup that passes verification.
+home-permissions-tightened = Warning: { $path } was readable by other users; its permissions are now owner-only (folders 0700, files 0600).

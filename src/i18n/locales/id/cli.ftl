@@ -114,3 +114,4 @@ err-record-deleted = Catatan { $table } { $key } TIDAK sesuai dengan buku besar:
 err-record-index = Catatan { $table } { $key } TIDAK sesuai dengan buku besar: indeks pengikatan stasiun menunjuk peristiwa { $seq }, bukan peristiwa terakhir yang mencatatnya.
 err-record-binding-event = Buku besar RUSAK: pengikatan catatan dalam peristiwa { $key } tidak dapat dibaca.
 hint-record-mismatch = Tidak ada tindakan yang dilakukan atas catatan ini. Jalankan `kustodi ledger verify` dan hubungi auditor; jangan gunakan stasiun ini untuk penerbitan sampai auditor memulihkan basis data dari cadangan yang lolos verifikasi.
+home-permissions-tightened = Peringatan: { $path } dapat dibaca pengguna lain; hak aksesnya kini hanya untuk pemilik (folder 0700, berkas 0600).

@@ -10,6 +10,7 @@ use crate::archive::ArchiveError;
 use crate::domain::application::FormError;
 use crate::domain::ledger::VerifyError;
 use crate::domain::problem::Problem;
+use crate::domain::witness::RollbackError;
 use crate::home::HomeError;
 use crate::i18n::Messages;
 use crate::ports::SignError;
@@ -161,6 +162,23 @@ fn verify_error(e: VerifyError) -> UserError {
     }
 }
 
+fn rollback_error(e: RollbackError) -> UserError {
+    let base = |id: &'static str| {
+        UserError::refused("ledger.rolled_back", id).hint("hint-ledger-rolled-back")
+    };
+    match e {
+        RollbackError::RolledBack { token_size, events } => base("err-ledger-rolled-back")
+            .arg("size", token_size)
+            .arg("events", events),
+        RollbackError::HistoryDiffers { tree_size } => {
+            base("err-ledger-token-head-differs").arg("size", tree_size)
+        }
+        RollbackError::BadTokenCheckpoint { reason } => {
+            base("err-ledger-token-checkpoint-invalid").arg("reason", reason)
+        }
+    }
+}
+
 fn sign_error(e: SignError) -> UserError {
     let base = |id: &'static str| {
         UserError::failed("station_key.unavailable", id).hint("hint-station-key")
@@ -194,6 +212,12 @@ fn store_error(e: StoreError) -> UserError {
             err
         }
         StoreError::Sign(s) => sign_error(s),
+        StoreError::Rollback(r) => rollback_error(r),
+        StoreError::WitnessWrite(e) => {
+            UserError::failed("ledger.witness_write", "err-ledger-witness-write")
+                .arg("reason", e)
+                .hint("hint-ledger-witness-write")
+        }
         other => UserError::failed("store.failed", "err-store")
             .arg("reason", other)
             .hint("hint-store"),

@@ -15,6 +15,7 @@ use crate::domain::application::{
 use crate::domain::ledger::{CheckpointFile, Event, VerifyReport};
 use crate::domain::problem::Problem;
 use crate::domain::profile::{CertificateTemplate, ProfileError, Profiles, SubjectFacts};
+use crate::domain::witness::{RollbackError, WitnessStanding};
 use crate::home::{Config, Home, HomeError};
 use crate::ports::{CheckpointSigner, Clock, SignError};
 use crate::store::{
@@ -71,6 +72,20 @@ pub enum ServiceError {
 /// Opens the station key when a command needs to sign (read-only commands never ask the
 /// token for its PIN).
 pub type SignerFactory<'a> = Box<dyn Fn() -> Result<Box<dyn CheckpointSigner>, SignError> + 'a>;
+
+/// What `ledger verify` learnt from the station token's checkpoint, when it is not a
+/// rollback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenCheckpoint {
+    /// The database extends (or equals) the token's checkpoint.
+    Standing(WitnessStanding),
+    /// The token holds no checkpoint yet (set up before the station wrote one): warning.
+    Missing,
+    /// The station key's adapter keeps no checkpoint: warning.
+    Unsupported,
+    /// The station token could not be opened (no PIN, token missing): warning.
+    Unavailable { reason: String },
+}
 
 /// One open station: home, config, store, clock and (on demand) the station key.
 pub struct Station<'a> {
@@ -499,6 +514,41 @@ impl<'a> Station<'a> {
     /// The record step alone (after a verification against an exported checkpoint).
     pub fn verify_records(&self) -> Result<crate::store::RecordsReport, ServiceError> {
         Ok(self.store.verify_ledger_and_records(None)?.1)
+    }
+
+    /// Compares the database with the checkpoint the station token keeps
+    /// (`docs/formats/ledger.md` §3.2). A database older or shorter than the token is
+    /// `Err(Store(Rollback))`; a token without the object (a station set up before it) or a
+    /// station token that cannot be opened is a warning ([`TokenCheckpoint`]).
+    pub fn check_token_checkpoint(&mut self) -> Result<TokenCheckpoint, ServiceError> {
+        if let Err(e) = self.ensure_signer() {
+            return Ok(TokenCheckpoint::Unavailable {
+                reason: e.to_string(),
+            });
+        }
+        let signer = self.signer.as_deref().expect("signer opened above");
+        let Some(witness) = signer.witness() else {
+            return Ok(TokenCheckpoint::Unsupported);
+        };
+        let key_id = signer.key_id();
+        if !self
+            .store
+            .station_keys()?
+            .iter()
+            .any(|k| k.key_id == key_id)
+        {
+            return Err(StoreError::from(RollbackError::BadTokenCheckpoint {
+                reason: format!("the token's key {key_id} is not a station key of this ledger"),
+            })
+            .into());
+        }
+        let Some(value) = witness.read_latest()? else {
+            return Ok(TokenCheckpoint::Missing);
+        };
+        let standing = self
+            .store
+            .witness_standing(&value, &signer.public_key_spki_der())?;
+        Ok(TokenCheckpoint::Standing(standing))
     }
 
     pub fn verify_against(&self, file: &Path) -> Result<VerifyReport, ServiceError> {

@@ -497,12 +497,73 @@ fn event_json(e: &Event) -> Value {
            "actor": e.actor, "data": e.data})
 }
 
+/// One step of the verify report: its JSON, its message id and the message's arguments.
+type ReportStep = (Value, String, Vec<(&'static str, String)>);
+
+/// The station-token step of `ledger verify` (issue 16): the database against the checkpoint
+/// the token keeps. A rollback is an error; the rest is a line (or a warning) of the report.
+fn token_checkpoint_step(station: &mut Station<'_>) -> Result<ReportStep, CliError> {
+    use kustodi::domain::witness::WitnessStanding as W;
+    use kustodi::service::TokenCheckpoint as T;
+    let check = station.check_token_checkpoint().map_err(from_service)?;
+    Ok(match check {
+        T::Standing(W::InStep { tree_size }) => (
+            json!({"status": "in_step", "tree_size": tree_size}),
+            "ledger-token-in-step".into(),
+            vec![("size", tree_size.to_string())],
+        ),
+        T::Standing(W::OneSealBehind { token_size, events }) => (
+            json!({"status": "one_seal_behind", "tree_size": token_size, "events": events}),
+            "ledger-token-one-behind".into(),
+            vec![
+                ("size", token_size.to_string()),
+                ("events", events.to_string()),
+            ],
+        ),
+        T::Standing(W::Behind {
+            token_size,
+            events,
+            seals,
+        }) => (
+            json!({"status": "behind", "warning": true, "tree_size": token_size,
+                   "events": events, "seals": seals}),
+            "ledger-token-behind".into(),
+            vec![
+                ("size", token_size.to_string()),
+                ("events", events.to_string()),
+                ("seals", seals.to_string()),
+            ],
+        ),
+        T::Missing => (
+            json!({"status": "missing", "warning": true}),
+            "ledger-token-missing".into(),
+            vec![],
+        ),
+        T::Unsupported => (
+            json!({"status": "unsupported", "warning": true}),
+            "ledger-token-unsupported".into(),
+            vec![],
+        ),
+        T::Unavailable { reason } => (
+            json!({"status": "unavailable", "warning": true, "reason": reason}),
+            "ledger-token-unavailable".into(),
+            vec![("reason", reason)],
+        ),
+    })
+}
+
 fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
-    let station = open_station(cli)?;
+    let mut station = open_station(cli)?;
     match cmd {
         LedgerCmd::Verify { against } => {
-            // Step 1: the chain and checkpoints; step 2: every record table against the
-            // ledger (issue 16), reported on its own line.
+            // First the database against the station token's checkpoint (issue 16; skipped
+            // with --against, which trusts only the auditor's file): a rollback is named as
+            // such before the records it left behind. Then step 1: the chain and
+            // checkpoints; step 2: every record table against the ledger, on its own line.
+            let token_step = match against {
+                None => Some(token_checkpoint_step(&mut station)?),
+                Some(_) => None,
+            };
             let result = match against {
                 None => station.verify_ledger_and_records(),
                 Some(file) => station
@@ -512,10 +573,14 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
             match result {
                 Ok((report, records)) => {
                     let head = hex::encode(report.head);
-                    out.json(&json!({"ok": true, "events": report.events,
+                    let mut v = json!({"ok": true, "events": report.events,
                         "checkpoints": report.checkpoints, "head": head,
                         "records": {"records": records.records, "tables": records.tables,
-                                    "bindings": records.bindings}}));
+                                    "bindings": records.bindings}});
+                    if let Some((tj, _, _)) = &token_step {
+                        v["token_checkpoint"] = tj.clone();
+                    }
+                    out.json(&v);
                     let (events, checkpoints) =
                         (report.events.to_string(), report.checkpoints.to_string());
                     let id = if against.is_some() {
@@ -539,6 +604,11 @@ fn ledger(cli: &Cli, out: &Out, cmd: &LedgerCmd) -> Result<Exit, CliError> {
                             ("bindings", &records.bindings.to_string()),
                         ],
                     );
+                    if let Some((_, id, args)) = &token_step {
+                        let args: Vec<(&str, &str)> =
+                            args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                        out.say(id, &args);
+                    }
                     Ok(Exit::Ok)
                 }
                 Err(e) => Err(from_service(e)),

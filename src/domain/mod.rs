@@ -14,6 +14,7 @@ pub mod record;
 pub mod report;
 pub mod revocation;
 pub mod roca;
+pub mod witness;
 
 #[cfg(test)]
 mod tests_application;

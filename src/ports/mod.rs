@@ -7,6 +7,8 @@
 pub mod clock;
 pub mod signer;
 pub mod token;
+pub mod witness;
 
 pub use clock::{Clock, SystemClock};
 pub use signer::{CheckpointSigner, SignError};
+pub use witness::CheckpointWitness;

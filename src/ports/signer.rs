@@ -27,4 +27,10 @@ pub trait CheckpointSigner {
     fn public_key_spki_der(&self) -> Vec<u8>;
     /// ECDSA P-256 / SHA-256 signature over `message`, DER-encoded.
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
+    /// Where the latest checkpoint is kept outside the database (the key's own token), if
+    /// this signer has such a place. The store writes every seal there after its commit and
+    /// refuses to write on a database the witness shows to be rolled back.
+    fn witness(&self) -> Option<&dyn super::CheckpointWitness> {
+        None
+    }
 }

@@ -50,6 +50,13 @@ pub enum StoreError {
     Record(#[from] crate::domain::record::RecordMismatch),
     #[error("a verification thread failed")]
     VerifierPanicked,
+    #[error(transparent)]
+    Rollback(#[from] crate::domain::witness::RollbackError),
+    #[error(
+        "the unit of work was committed and sealed, but the station token's copy of the \
+         checkpoint could not be updated: {0}"
+    )]
+    WitnessWrite(SignError),
 }
 
 /// A new application to insert; its id (`APP-000001`, …) is allocated by the store. Status

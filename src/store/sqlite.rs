@@ -19,6 +19,7 @@ use crate::domain::ledger::{
     VerifyReport, kinds,
 };
 use crate::domain::record;
+use crate::domain::witness::{self, LedgerFacts, RollbackError, WitnessStanding};
 use crate::ports::{CheckpointSigner, Clock};
 
 /// Versioned migrations, applied in order; `PRAGMA user_version` records the last applied.
@@ -182,6 +183,14 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
         let (head_seq, head) = ledger_head(&tx)?;
+        // Never write on a database older or shorter than the station token says: the seal
+        // would overwrite the token's checkpoint and hide the rollback.
+        let witness = signer.witness();
+        if let Some(w) = witness
+            && let Some(value) = w.read_latest().map_err(StoreError::from)?
+        {
+            witness_standing(&tx, &value, &signer.public_key_spki_der())?;
+        }
         let mut uow = UnitOfWork {
             tx,
             signer,
@@ -193,9 +202,27 @@ impl SqliteStore {
             buf: Vec::with_capacity(512),
         };
         let value = f(&mut uow)?;
-        uow.seal()?;
+        let sealed = uow.seal()?;
         uow.tx.commit().map_err(StoreError::from)?;
+        // After the commit: a stop in between leaves the token one seal behind the database,
+        // which verification accepts; the reverse would look like a rollback.
+        if let (Some(cp), Some(w)) = (sealed, witness) {
+            let file = CheckpointFile::new(&cp, &signer.public_key_spki_der());
+            w.write_latest(file.to_json().as_bytes())
+                .map_err(StoreError::WitnessWrite)?;
+        }
         Ok(value)
+    }
+
+    /// How this database stands against a checkpoint read from the station token
+    /// (`value`, in the exported-checkpoint format), whose key must be `station_spki`.
+    /// A database older or shorter than the token is [`RollbackError`].
+    pub fn witness_standing(
+        &self,
+        value: &[u8],
+        station_spki: &[u8],
+    ) -> Result<WitnessStanding, StoreError> {
+        witness_standing(&self.conn, value, station_spki)
     }
 
     pub fn get_application(&self, id: &str) -> Result<ApplicationRow, StoreError> {
@@ -584,6 +611,43 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// See [`SqliteStore::witness_standing`].
+fn witness_standing(
+    conn: &Connection,
+    value: &[u8],
+    station_spki: &[u8],
+) -> Result<WitnessStanding, StoreError> {
+    let bad = |reason: String| StoreError::from(RollbackError::BadTokenCheckpoint { reason });
+    let text = std::str::from_utf8(value).map_err(|_| bad("not UTF-8".into()))?;
+    let file = CheckpointFile::from_json(text).map_err(|e| bad(e.to_string()))?;
+    let (cp, key) = file.open().map_err(|e| bad(e.to_string()))?;
+    if key.spki_der() != station_spki {
+        return Err(bad(format!(
+            "signed by key {}, not by the station key on this token",
+            cp.key_id
+        )));
+    }
+    let events = ledger_head(conn)?.0;
+    let hash_at_token_size = if events >= cp.tree_size {
+        let stored: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT hash FROM ledger_events WHERE seq = ?1")?
+            .query_row([sql_int(cp.tree_size)?], |r| r.get(0))
+            .optional()?;
+        stored.and_then(|h| Hash::try_from(h.as_slice()).ok())
+    } else {
+        None
+    };
+    let after: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM ledger_checkpoints WHERE tree_size > ?1")?
+        .query_row([sql_int(cp.tree_size)?], |r| r.get(0))?;
+    let facts = LedgerFacts {
+        events,
+        hash_at_token_size,
+        checkpoints_after_token: after.max(0) as u64,
+    };
+    Ok(witness::compare(cp.tree_size, &cp.head_hash, &facts)?)
 }
 
 fn ledger_head(conn: &Connection) -> Result<(u64, Hash), StoreError> {
@@ -1092,11 +1156,11 @@ impl UnitOfWork<'_> {
         super::records::check_record(&self.tx, table, key)
     }
 
-    /// Signs and stores a checkpoint over the new head, if events were appended.
-    fn seal(&mut self) -> Result<(), StoreError> {
+    /// Signs and stores a checkpoint over the new head, if events were appended; returns it.
+    fn seal(&mut self) -> Result<Option<Checkpoint>, StoreError> {
         self.bind_records()?;
         if self.appended == 0 {
-            return Ok(());
+            return Ok(None);
         }
         let key_id = self.signer.key_id();
         let registered: bool = self.tx.query_row(
@@ -1128,11 +1192,17 @@ impl UnitOfWork<'_> {
                 sql_int(self.head_seq)?,
                 &self.head[..],
                 ledger::unix_millis(time),
-                key_id,
-                signature
+                &key_id,
+                &signature
             ])?;
         self.appended = 0;
-        Ok(())
+        Ok(Some(Checkpoint {
+            tree_size: self.head_seq,
+            head_hash: self.head,
+            time,
+            key_id,
+            signature,
+        }))
     }
 }
 

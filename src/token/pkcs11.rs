@@ -34,6 +34,9 @@ use crate::ports::token::{
 };
 use crate::secret::Pin;
 
+/// `CKA_APPLICATION` prefix of the data objects this adapter writes, before their generation.
+const DATA_GENERATION_PREFIX: &str = "kustodi-gen:";
+
 /// Length of the random `CKA_ID` given to new key pairs.
 pub const KEY_ID_LEN: usize = 16;
 
@@ -547,6 +550,80 @@ impl Pkcs11Session {
                 uri: self.uri.with_object(Some(id), None, Some(what)).to_string(),
             }),
         }
+    }
+
+    /// The value of the private token data object (`CKO_DATA`) labelled `label`, or `None`
+    /// if there is none. Needs a logged-in session. If a stop between the two steps of
+    /// [`Pkcs11Session::write_data_object`] left more than one, the newest generation wins.
+    pub fn read_data_object(&self, label: &str) -> Result<Option<Vec<u8>>, TokenError> {
+        let Some((_, handle)) = self.data_objects(label)?.pop() else {
+            return Ok(None);
+        };
+        let attrs = self
+            .session
+            .get_attributes(handle, &[AttributeType::Value])
+            .map_err(|e| map_ck(e, None))?;
+        Ok(attrs.into_iter().find_map(|a| match a {
+            Attribute::Value(v) => Some(v),
+            _ => None,
+        }))
+    }
+
+    /// Replaces the value of the private token data object labelled `label`.
+    ///
+    /// SoftHSM2 (like the standard's table for data objects) does not let `CKA_VALUE` be
+    /// changed once the object exists, so the value is replaced by a new object: created
+    /// first (`CKA_TOKEN`, `CKA_PRIVATE`, its generation one above the highest found, kept in
+    /// `CKA_APPLICATION` as `kustodi-gen:N`), then the older ones are destroyed. A stop in
+    /// between leaves both; reading takes the newest.
+    pub fn write_data_object(&self, label: &str, value: &[u8]) -> Result<(), TokenError> {
+        let old = self.data_objects(label)?;
+        let generation = old.last().map_or(1, |(g, _)| g.saturating_add(1));
+        self.session
+            .create_object(&[
+                Attribute::Class(ObjectClass::DATA),
+                Attribute::Token(true),
+                Attribute::Private(true),
+                Attribute::Label(label.as_bytes().to_vec()),
+                Attribute::Application(
+                    format!("{DATA_GENERATION_PREFIX}{generation}").into_bytes(),
+                ),
+                Attribute::Value(value.to_vec()),
+            ])
+            .map_err(|e| map_ck(e, None))?;
+        for (_, handle) in old {
+            self.session
+                .destroy_object(handle)
+                .map_err(|e| map_ck(e, None))?;
+        }
+        Ok(())
+    }
+
+    /// The data objects labelled `label` with their generation, oldest first.
+    fn data_objects(&self, label: &str) -> Result<Vec<(u64, ObjectHandle)>, TokenError> {
+        let found = self.objects(&[
+            Attribute::Class(ObjectClass::DATA),
+            Attribute::Token(true),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ])?;
+        let mut out = Vec::with_capacity(found.len());
+        for handle in found {
+            let attrs = self
+                .session
+                .get_attributes(handle, &[AttributeType::Application])
+                .map_err(|e| map_ck(e, None))?;
+            let generation = attrs
+                .into_iter()
+                .find_map(|a| match a {
+                    Attribute::Application(v) => String::from_utf8(v).ok(),
+                    _ => None,
+                })
+                .and_then(|a| a.strip_prefix(DATA_GENERATION_PREFIX)?.parse().ok())
+                .unwrap_or(0);
+            out.push((generation, handle));
+        }
+        out.sort_by_key(|(g, _)| *g);
+        Ok(out)
     }
 
     fn private_key(&self, key: &KeyHandleRef) -> Result<ObjectHandle, TokenError> {

@@ -8,6 +8,7 @@ use crate::ports::signer::{CheckpointSigner, SignError};
 use crate::ports::token::{
     HashAlgorithm, KeyAlgorithm, KeyHandleRef, SignInput, TokenError, TokenProvider, TokenSession,
 };
+use crate::ports::witness::{CheckpointWitness, LATEST_CHECKPOINT_LABEL};
 use crate::secret::Pin;
 
 /// `CKA_LABEL` of the station key (private and public halves).
@@ -104,6 +105,34 @@ impl CheckpointSigner for StationKey {
                 HashAlgorithm::Sha256,
                 SignInput::Message(message),
             )
+            .map_err(|e| to_sign_error(e, &self.key))
+    }
+
+    fn witness(&self) -> Option<&dyn CheckpointWitness> {
+        Some(self)
+    }
+}
+
+/// The station token keeps the latest checkpoint as a private data object
+/// ([`LATEST_CHECKPOINT_LABEL`]) next to the key, in the same logged-in session.
+impl CheckpointWitness for StationKey {
+    fn read_latest(&self) -> Result<Option<Vec<u8>>, SignError> {
+        let session = self
+            .session
+            .lock()
+            .map_err(|_| SignError::Token("station key session poisoned".into()))?;
+        session
+            .read_data_object(LATEST_CHECKPOINT_LABEL)
+            .map_err(|e| to_sign_error(e, &self.key))
+    }
+
+    fn write_latest(&self, value: &[u8]) -> Result<(), SignError> {
+        let session = self
+            .session
+            .lock()
+            .map_err(|_| SignError::Token("station key session poisoned".into()))?;
+        session
+            .write_data_object(LATEST_CHECKPOINT_LABEL, value)
             .map_err(|e| to_sign_error(e, &self.key))
     }
 }

@@ -30,6 +30,12 @@ app-document-written = Document { $kind } decrypted to { $path }; this access is
 ledger-verify-ok = Ledger intact: { $events } events, { $checkpoints } signed checkpoints, head { $head }.
 ledger-verify-against-ok = The ledger still holds everything the exported checkpoint covered and is intact: { $events } events, { $checkpoints } checkpoints, head { $head }.
 ledger-checkpoint-written = Signed checkpoint ({ $events } events) written to { $path }. Hand it to the auditor to keep.
+ledger-token-in-step = Station token: its latest checkpoint ({ $size } events) matches the database; the database was not rolled back.
+ledger-token-one-behind = Station token: its checkpoint ({ $size } events) is one seal behind the database ({ $events } events); the station stopped between committing and writing the token. Accepted; the next write updates it.
+ledger-token-behind = WARNING: the station token's checkpoint ({ $size } events) is { $seals } seals behind the database ({ $events } events). Writing to the token failed or the token folder was restored from an older backup; the next write updates it. If no write failed, call the auditor.
+ledger-token-missing = WARNING: the station token holds no checkpoint yet (station set up before this check), so a rollback of the database cannot be checked. The next write stores one. On a station that has been writing, this means the token folder was changed: call the auditor.
+ledger-token-unavailable = WARNING: the station token cannot be opened ({ $reason }), so a rollback of the database was not checked.
+ledger-token-unsupported = WARNING: this station key keeps no checkpoint on its token, so a rollback of the database was not checked.
 
 ## Profil token / Token profiles
 profiles-valid = All { $count } token profiles are valid.
@@ -86,10 +92,16 @@ err-ledger-bad-station-key = Ledger DAMAGED: station key { $key } is invalid or 
 err-ledger-shorter-than-checkpoint = Ledger DAMAGED: it holds only { $events } events, fewer than the { $size } of the exported checkpoint (newest events and their checkpoints deleted).
 err-ledger-head-differs = Ledger DAMAGED: the head at { $size } events differs from the exported checkpoint (history rewritten).
 err-ledger-bad-checkpoint-file = The checkpoint file is invalid: { $reason }
+err-ledger-rolled-back = Database ROLLED BACK: it holds only { $events } events, but the checkpoint on the station token covers { $size } (an older copy was put over it or its newest events were cut).
+err-ledger-token-head-differs = Database ROLLED BACK: event { $size } differs from the checkpoint on the station token (history replaced after that seal).
+err-ledger-token-checkpoint-invalid = The checkpoint on the station token is not valid: { $reason }
+err-ledger-witness-write = The change was saved and sealed in the database, but the station token's copy of the checkpoint could not be updated: { $reason }
 
 ## What to do
 hint-fix-form = Correct the application file (JSON) as docs/formats/application.md describes, then check it again with `kustodi application check`.
 hint-ledger-invalid = Do not use this station for issuance. Report a security incident (Pasal 25) and restore the database from a backup that passes `kustodi ledger verify`.
+hint-ledger-rolled-back = Do not use this station; it refuses to write. Report a security incident (Pasal 25) and call the auditor: restore the newest database (the one that holds the token's checkpoint), then run `kustodi ledger verify` again.
+hint-ledger-witness-write = Check the station token (present, storage space), then run `kustodi ledger verify`; the next command that writes updates the token. Do not repeat this command: its change is recorded.
 hint-checkpoint-file = Use a file made by `kustodi ledger checkpoint --out FILE`.
 hint-station-key = Make sure the station key token is present and its PIN is right (KUSTODI_STATION_PIN or the PIN file in the config).
 hint-list = See the list with `kustodi application list`.

@@ -30,6 +30,12 @@ app-document-written = Dokumen { $kind } didekripsi ke { $path }; akses ini dica
 ledger-verify-ok = Buku besar utuh: { $events } peristiwa, { $checkpoints } titik periksa bertanda tangan, kepala { $head }.
 ledger-verify-against-ok = Buku besar masih memuat seluruh isi titik periksa yang diekspor dan utuh: { $events } peristiwa, { $checkpoints } titik periksa, kepala { $head }.
 ledger-checkpoint-written = Titik periksa bertanda tangan ({ $events } peristiwa) ditulis ke { $path }. Serahkan kepada auditor untuk disimpan.
+ledger-token-in-step = Token stasiun: titik periksa terakhirnya ({ $size } peristiwa) sama dengan basis data; basis data tidak dikembalikan ke salinan lama.
+ledger-token-one-behind = Token stasiun: titik periksanya ({ $size } peristiwa) satu segel di belakang basis data ({ $events } peristiwa); stasiun berhenti antara penyimpanan dan penulisan ke token. Diterima; penulisan berikutnya memperbaruinya.
+ledger-token-behind = PERINGATAN: titik periksa pada token stasiun ({ $size } peristiwa) tertinggal { $seals } segel dari basis data ({ $events } peristiwa). Penulisan ke token gagal atau folder token dipulihkan dari cadangan lama; penulisan berikutnya memperbaruinya. Jika tidak ada penulisan yang gagal, hubungi auditor.
+ledger-token-missing = PERINGATAN: token stasiun belum menyimpan titik periksa (stasiun disiapkan sebelum fitur ini), jadi pengembalian basis data ke salinan lama belum dapat diperiksa. Penulisan berikutnya menyimpannya. Pada stasiun yang sudah menulis, hal ini berarti folder token diubah: hubungi auditor.
+ledger-token-unavailable = PERINGATAN: token stasiun tidak dapat dibuka ({ $reason }), jadi pengembalian basis data ke salinan lama tidak diperiksa.
+ledger-token-unsupported = PERINGATAN: kunci stasiun ini tidak menyimpan titik periksa di tokennya, jadi pengembalian basis data ke salinan lama tidak diperiksa.
 
 ## Profil token / Token profiles
 profiles-valid = Semua { $count } profil token sah.
@@ -86,10 +92,16 @@ err-ledger-bad-station-key = Buku besar RUSAK: kunci stasiun { $key } tidak sah 
 err-ledger-shorter-than-checkpoint = Buku besar RUSAK: hanya memuat { $events } peristiwa, kurang dari { $size } pada titik periksa yang diekspor (peristiwa terbaru beserta titik periksanya dihapus).
 err-ledger-head-differs = Buku besar RUSAK: kepala pada { $size } peristiwa berbeda dengan titik periksa yang diekspor (riwayat ditulis ulang).
 err-ledger-bad-checkpoint-file = Berkas titik periksa tidak sah: { $reason }
+err-ledger-rolled-back = Basis data DIKEMBALIKAN: hanya memuat { $events } peristiwa, padahal titik periksa pada token stasiun mencakup { $size } (salinan lama disalin ke atasnya atau peristiwa terbaru dipotong).
+err-ledger-token-head-differs = Basis data DIKEMBALIKAN: peristiwa { $size } berbeda dengan titik periksa pada token stasiun (riwayat diganti setelah segel itu).
+err-ledger-token-checkpoint-invalid = Titik periksa pada token stasiun tidak sah: { $reason }
+err-ledger-witness-write = Perubahan sudah disimpan dan disegel di basis data, tetapi salinan titik periksa di token stasiun tidak dapat diperbarui: { $reason }
 
 ## Yang perlu dilakukan
 hint-fix-form = Perbaiki berkas permohonan (JSON) sesuai docs/formats/application.md, lalu periksa lagi dengan `kustodi application check`.
 hint-ledger-invalid = Jangan memakai stasiun ini untuk penerbitan. Laporkan sebagai insiden keamanan (Pasal 25) dan pulihkan basis data dari cadangan yang lolos `kustodi ledger verify`.
+hint-ledger-rolled-back = Jangan memakai stasiun ini; stasiun menolak menulis. Laporkan sebagai insiden keamanan (Pasal 25) dan hubungi auditor: pulihkan basis data terbaru (yang memuat titik periksa di token), lalu jalankan lagi `kustodi ledger verify`.
+hint-ledger-witness-write = Periksa token stasiun (terpasang, ruang penyimpanan), lalu jalankan `kustodi ledger verify`; perintah berikutnya yang menulis memperbarui token. Jangan mengulang perintah ini: perubahannya sudah tercatat.
 hint-checkpoint-file = Gunakan berkas yang dibuat oleh `kustodi ledger checkpoint --out BERKAS`.
 hint-station-key = Pastikan token kunci stasiun terpasang dan PIN-nya benar (variabel KUSTODI_STATION_PIN atau berkas PIN di konfigurasi).
 hint-list = Lihat daftar dengan `kustodi application list`.

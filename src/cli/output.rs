@@ -55,7 +55,8 @@ impl Out {
                 .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
                 .collect();
             let mut obj = serde_json::json!({
-                "error": { "code": e.code, "message": message, "hint": hint, "details": details }
+                "error": { "code": e.code, "message_id": e.message, "message": message,
+                           "hint": hint, "details": details }
             });
             if let Some(data) = &e.data
                 && let (Some(o), Some(d)) = (obj.as_object_mut(), data.as_object())

@@ -194,6 +194,9 @@ fn regression_issue16_a_certificate_status_or_token_row_edited_is_reported_and_n
             "--token",
             &format!("pkcs11:serial={token_serial}"),
             "--pin-stdin",
+            enroll_common::evidence()[0],
+            enroll_common::evidence()[1],
+            enroll_common::evidence()[2],
         ],
         Some(&format!("{APPLICANT_PIN}\n{}\n", sb.officer_pin)),
     );

@@ -66,7 +66,11 @@ fn regression_issue16_a_binary_without_test_hooks_ignores_the_crash_variable() {
     let app = sb.approved("individual.json");
     let token = sb.stock_token();
     let out = sb.run_with(
-        &["--json", "enroll", &app, "--token", &token, "--pin-stdin"],
+        &[
+            &["--json", "enroll", &app, "--token", &token, "--pin-stdin"][..],
+            &enroll_common::evidence()[..],
+        ]
+        .concat(),
         Some(&sb.pins()),
         &[("KUSTODI_TEST_CRASH_AFTER", "keygen")],
     );
